@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/zkd-io/zkd/config"
+	"github.com/zkd-io/zkd/node"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "zkd:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fl := flag.NewFlagSet("zkd", flag.ContinueOnError)
+	debug := fl.Bool("debug", false, "log at debug level")
+	fl.Usage = func() {
+		fmt.Fprintln(fl.Output(), "usage: zkd [-debug] [zoo.cfg]")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	var cfg config.Config
+	switch fl.NArg() {
+	case 0:
+		cfg = config.Default()
+	case 1:
+		var err error
+		if cfg, err = config.Load(fl.Arg(0)); err != nil {
+			return err
+		}
+	default:
+		fl.Usage()
+		return errors.New("too many arguments")
+	}
+	if err := config.FromEnv(&cfg, os.Getenv); err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	n, err := node.Start(ctx, cfg, node.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	return n.Close()
+}

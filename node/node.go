@@ -1,0 +1,199 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"go.etcd.io/raft/v3/raftpb"
+
+	"github.com/zkd-io/zkd/config"
+	"github.com/zkd-io/zkd/fsm"
+	"github.com/zkd-io/zkd/raftnode"
+	"github.com/zkd-io/zkd/server"
+)
+
+// Node is one running zkd server.
+type Node struct {
+	cfg      config.Config
+	log      *slog.Logger
+	raft     *raftnode.Node
+	srv      *server.Server
+	ln       net.Listener
+	commit   chan []server.Committed
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	serveErr chan error
+}
+
+// Options are the parts of a node that do not come from zoo.cfg.
+type Options struct {
+	Logger *slog.Logger
+	// Listener, when set, is used instead of listening on the config's
+	// client address (tests pass a 127.0.0.1:0 listener).
+	Listener net.Listener
+}
+
+// Start builds and starts a node.
+func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+	}
+	ln := opts.Listener
+	if ln == nil {
+		var err error
+		ln, err = net.Listen("tcp", cfg.ClientAddr())
+		if err != nil {
+			return nil, fmt.Errorf("listen on client port: %w", err)
+		}
+	}
+	id := cfg.MyID
+	if id == 0 {
+		id = 1
+	}
+	rn, err := raftnode.Start(ctx, raftnode.Config{ID: id, Peers: []uint64{id}, Logger: log.With("pkg", "raft")})
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("start raft: %w", err)
+	}
+	f := fsm.New(fsm.Config{
+		ExtendedTypes:   cfg.ExtendedTypesEnabled,
+		EnforceQuota:    cfg.EnforceQuota,
+		SkipACL:         cfg.SkipACL,
+		ReconfigEnabled: cfg.ReconfigEnabled,
+		Standalone:      true,
+		MaxNeverUsedMs:  cfg.ContainerMaxNeverUsed.Milliseconds(),
+		MaxDataBytes:    cfg.JuteMaxBuffer,
+	})
+	nctx, cancel := context.WithCancel(context.Background())
+	n := &Node{cfg: cfg, log: log, raft: rn, ln: ln, commit: make(chan []server.Committed, 64), ctx: nctx, cancel: cancel, serveErr: make(chan error, 1)}
+	srv, err := server.New(server.Config{
+		Listener:               ln,
+		FSM:                    f,
+		Replicator:             (*replicator)(n),
+		Logger:                 log.With("pkg", "server"),
+		ServerID:               int64(cfg.MyID),
+		TickTime:               cfg.TickTime,
+		MinSessionTimeout:      cfg.MinSessionTimeout,
+		MaxSessionTimeout:      cfg.MaxSessionTimeout,
+		MaxClientCnxns:         cfg.MaxClientCnxns,
+		MaxBuffer:              cfg.JuteMaxBuffer,
+		SuperDigest:            cfg.SuperDigest,
+		SkipACL:                cfg.SkipACL,
+		ContainerCheckInterval: cfg.ContainerCheckInterval,
+		ContainerMaxPerMinute:  cfg.ContainerMaxPerMinute,
+		ContainerMaxNeverUsed:  cfg.ContainerMaxNeverUsed,
+		FourLetterAllowed:      cfg.FourLetterAllowed,
+		Info: server.Info{
+			ClientPort: cfg.ClientPort,
+			DataDir:    cfg.DataDir,
+			DataLogDir: cfg.DataLogDir,
+			ServerID:   int64(cfg.MyID),
+			Mode:       "standalone",
+			DirSize:    func() (int64, int64) { return dirSize(cfg.DataDir), dirSize(cfg.DataLogDir) },
+		},
+	})
+	if err != nil {
+		cancel()
+		rn.Close()
+		ln.Close()
+		return nil, err
+	}
+	n.srv = srv
+	n.wg.Add(2)
+	go func() { defer n.wg.Done(); n.pump() }()
+	go func() { defer n.wg.Done(); n.serveErr <- srv.Serve() }()
+	log.Info("zkd serving", "addr", ln.Addr().String(), "dataDir", cfg.DataDir, "mode", "standalone")
+	return n, nil
+}
+
+// Addr is the client listener's address.
+func (n *Node) Addr() net.Addr { return n.ln.Addr() }
+
+// Close stops the node and waits for its goroutines.
+func (n *Node) Close() error {
+	n.cancel()
+	err := n.srv.Close()
+	if rerr := n.raft.Close(); err == nil && rerr != nil && !errors.Is(rerr, raftnode.ErrStopped) {
+		err = rerr
+	}
+	n.wg.Wait()
+	return err
+}
+
+// pump converts raft's committed entries for the server's state loop.
+func (n *Node) pump() {
+	in := n.raft.Committed()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case ents, ok := <-in:
+			if !ok {
+				return
+			}
+			out := make([]server.Committed, 0, len(ents))
+			for i := range ents {
+				e := ents[i]
+				c := server.Committed{Index: e.GetIndex()}
+				if e.GetType() == raftpb.EntryNormal {
+					c.Data = e.GetData()
+				}
+				out = append(out, c)
+			}
+			select {
+			case n.commit <- out:
+			case <-n.ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// replicator adapts raftnode to server.Replicator.
+type replicator Node
+
+func (r *replicator) Propose(ctx context.Context, data []byte) error {
+	return r.raft.Propose(ctx, data)
+}
+func (r *replicator) Committed() <-chan []server.Committed { return r.commit }
+func (r *replicator) Applied(index uint64)                 { r.raft.Applied(index) }
+func (r *replicator) ReadIndex(ctx context.Context) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return r.raft.ReadIndex(ctx)
+}
+func (r *replicator) IsLeader() bool { return r.raft.IsLeader() }
+
+func dirSize(dir string) int64 {
+	if dir == "" {
+		return 0
+	}
+	var total int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, ierr := d.Info(); ierr == nil {
+				total += info.Size()
+			}
+		}
+		return nil
+	})
+	return total
+}

@@ -1,0 +1,109 @@
+package server
+
+import (
+	"github.com/zkd-io/zkd/fsm"
+	"github.com/zkd-io/zkd/proto"
+)
+
+// applyBatch applies committed entries in log order, fires watches and
+// answers the requests of this server's connections that waited on them.
+func (s *Server) applyBatch(batch []Committed) {
+	for _, ce := range batch {
+		if ce.Index <= s.applied {
+			continue
+		}
+		s.applied = ce.Index
+		if len(ce.Data) == 0 {
+			continue
+		}
+		e, err := fsm.UnmarshalEntry(ce.Data)
+		if err != nil {
+			// Every replica refuses the same bytes the same way, so
+			// skipping keeps replicas identical; it is still a bug.
+			s.log.Error("undecodable log entry skipped", "index", ce.Index, "err", err)
+			continue
+		}
+		res := s.fsm.Apply(ce.Index, &e)
+		zxid := int64(ce.Index)
+		s.deliver(res.Changes, zxid)
+		s.route(&e, &res, zxid)
+	}
+	if len(batch) > 0 {
+		s.repl.Applied(s.applied)
+		s.finishSyncs()
+	}
+}
+
+// deliver turns applied changes into notifications, ACL-filtered by READ
+// on the notified node (CVE-2024-23944).
+func (s *Server) deliver(changes []fsm.Change, zxid int64) {
+	for _, ch := range changes {
+		for _, d := range s.watches.Fire(ch.Type, ch.Path) {
+			c := s.conns[d.Conn]
+			if c == nil || c.closed {
+				continue
+			}
+			if !s.cfg.SkipACL && !fsm.CheckACL(ch.ACL, c.auth, proto.PermRead) {
+				continue
+			}
+			s.notify(c, d.Type, d.Path, zxid)
+		}
+	}
+}
+
+// route answers whoever on this server waits for the applied entry.
+func (s *Server) route(e *fsm.Entry, res *fsm.Result, zxid int64) {
+	switch e.Type {
+	case fsm.EntryCreateSession:
+		if res.Err == proto.OK {
+			s.finishCreate(e.Session)
+		} else if p := s.pending[e.Session]; p != nil {
+			delete(s.pending, e.Session)
+			s.closeConn(p.c)
+			p.result <- false
+		}
+	case fsm.EntryCloseSession:
+		s.tracker.Remove(e.Session)
+		delete(s.expiring, e.Session)
+		c := s.bySession[e.Session]
+		if c == nil {
+			return
+		}
+		if r := c.popInflight(e.Xid); r != nil {
+			s.reply(c, r.xid, zxid, proto.OK, nil)
+			c.release()
+			s.observe(c, r)
+		}
+		s.detach(c)
+		s.closeConn(c)
+	case fsm.EntryRequest:
+		c := s.bySession[e.Session]
+		if c == nil {
+			return
+		}
+		r := c.popInflight(e.Xid)
+		if r == nil {
+			return
+		}
+		s.reply(c, r.xid, zxid, res.Err, res.Resp)
+		c.release()
+		s.observe(c, r)
+		s.drain(c)
+	}
+}
+
+// popInflight removes and returns the oldest in-flight write if it carries
+// xid. Writes of one session apply in the order they were proposed, so the
+// head is the only candidate.
+func (c *conn) popInflight(xid int32) *request {
+	if len(c.inflight) == 0 || c.inflight[0].xid != xid {
+		return nil
+	}
+	r := c.inflight[0]
+	c.inflight[0] = nil
+	c.inflight = c.inflight[1:]
+	if len(c.inflight) == 0 {
+		c.inflight = nil
+	}
+	return r
+}

@@ -1,0 +1,125 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/zkd-io/zkd/fsm"
+)
+
+// Committed is one committed log entry handed to the state loop. Data is
+// nil for entries raft appends itself (leader no-ops, conf changes).
+type Committed struct {
+	Index uint64
+	Data  []byte
+}
+
+// Replicator is what the server needs from the replication layer.
+type Replicator interface {
+	// Propose hands an encoded fsm entry to the log. It returns once the
+	// entry is accepted, not when it is committed.
+	Propose(ctx context.Context, data []byte) error
+	// Committed delivers committed entries in log order.
+	Committed() <-chan []Committed
+	// Applied reports the highest index the state loop has applied.
+	Applied(index uint64)
+	// ReadIndex returns an index such that every entry committed when the
+	// call started is at or below it.
+	ReadIndex(ctx context.Context) (uint64, error)
+	// IsLeader reports whether this server currently leads (expiry and
+	// reaping are leader duties).
+	IsLeader() bool
+}
+
+// Info is static text shown by the conf, envi and dirs four-letter words.
+type Info struct {
+	ClientPort int
+	DataDir    string
+	DataLogDir string
+	ServerID   int64
+	Mode       string // "standalone", "leader", ...
+	DirSize    func() (data, log int64)
+	ExtraConf  [][2]string
+}
+
+// Config configures a Server.
+type Config struct {
+	Listener   net.Listener
+	FSM        *fsm.FSM
+	Replicator Replicator
+	Logger     *slog.Logger
+
+	ServerID          int64
+	TickTime          time.Duration
+	MinSessionTimeout time.Duration
+	MaxSessionTimeout time.Duration
+	MaxClientCnxns    int // per client IP; 0 = unlimited
+	MaxBuffer         int // jute.maxbuffer
+	MaxOutstanding    int // requests read ahead per connection
+	HandshakeTimeout  time.Duration
+	SuperDigest       string // "super:<base64 sha1>"; empty = none
+	SkipACL           bool
+
+	ContainerCheckInterval time.Duration
+	ContainerMaxPerMinute  int
+	ContainerMaxNeverUsed  time.Duration // 0: never-used containers stay
+
+	// FourLetterAllowed reports whether a four-letter word is enabled.
+	FourLetterAllowed func(cmd string) bool
+	Info              Info
+
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (c *Config) validate() error {
+	if c.Listener == nil {
+		return errors.New("server: no listener")
+	}
+	if c.FSM == nil || c.Replicator == nil {
+		return errors.New("server: fsm and replicator are required")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.TickTime <= 0 {
+		c.TickTime = 3 * time.Second
+	}
+	if c.MinSessionTimeout <= 0 {
+		c.MinSessionTimeout = 2 * c.TickTime
+	}
+	if c.MaxSessionTimeout <= 0 {
+		c.MaxSessionTimeout = 20 * c.TickTime
+	}
+	if c.MinSessionTimeout > c.MaxSessionTimeout {
+		return errors.New("server: minSessionTimeout above maxSessionTimeout")
+	}
+	if c.MaxBuffer <= 0 {
+		c.MaxBuffer = 0xfffff
+	}
+	if c.MaxOutstanding <= 0 {
+		c.MaxOutstanding = 1000
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = 10 * time.Second
+	}
+	if c.ContainerCheckInterval <= 0 {
+		c.ContainerCheckInterval = time.Minute
+	}
+	if c.ContainerMaxPerMinute <= 0 {
+		c.ContainerMaxPerMinute = 10000
+	}
+	if c.FourLetterAllowed == nil {
+		c.FourLetterAllowed = func(cmd string) bool { return cmd == "srvr" || cmd == "isro" }
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Info.Mode == "" {
+		c.Info.Mode = "standalone"
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package server
+
+import (
+	"net"
+	"sync"
+)
+
+// outQueue is a connection's outbound frame queue. The state loop appends
+// encoded frames without ever blocking; the connection's writer goroutine
+// takes everything queued and writes it with one vectored write, so replies
+// that pile up while the socket is busy leave together.
+type outQueue struct {
+	mu      sync.Mutex
+	frames  [][]byte
+	closing bool // close the socket once the queue is flushed
+	wake    chan struct{}
+}
+
+func newOutQueue() *outQueue { return &outQueue{wake: make(chan struct{}, 1)} }
+
+func (q *outQueue) signal() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// push queues one frame. It reports false when the queue is closing.
+func (q *outQueue) push(frame []byte) bool {
+	q.mu.Lock()
+	if q.closing {
+		q.mu.Unlock()
+		return false
+	}
+	q.frames = append(q.frames, frame)
+	q.mu.Unlock()
+	q.signal()
+	return true
+}
+
+// closeAfterFlush asks the writer to close the socket once queued frames
+// are written.
+func (q *outQueue) closeAfterFlush() {
+	q.mu.Lock()
+	q.closing = true
+	q.mu.Unlock()
+	q.signal()
+}
+
+// take returns the queued frames and whether the queue is closing.
+func (q *outQueue) take(spare [][]byte) ([][]byte, bool) {
+	q.mu.Lock()
+	frames := q.frames
+	q.frames = spare[:0]
+	closing := q.closing
+	q.mu.Unlock()
+	return frames, closing
+}
+
+// writeLoop writes queued frames until the queue closes or the socket
+// fails. It closes the socket on the way out, which ends the reader too.
+func (c *conn) writeLoop() {
+	defer c.nc.Close()
+	var spare [][]byte
+	for {
+		select {
+		case <-c.out.wake:
+		case <-c.dead:
+			return
+		}
+		frames, closing := c.out.take(spare)
+		if len(frames) > 0 {
+			bufs := net.Buffers(frames)
+			n := len(frames)
+			if _, err := bufs.WriteTo(c.nc); err != nil {
+				return
+			}
+			c.sent.Add(int64(n))
+			for i := range frames[:n] {
+				frames[i] = nil
+			}
+			spare = frames[:0]
+		}
+		if closing {
+			// A last look: frames pushed before closing was set are
+			// already taken, push refuses new ones after it.
+			if rest, _ := c.out.take(nil); len(rest) > 0 {
+				bufs := net.Buffers(rest)
+				_, _ = bufs.WriteTo(c.nc)
+			}
+			return
+		}
+	}
+}

@@ -1,0 +1,55 @@
+// Package server is zkd's client-facing half: the TCP listener, one
+// connection per client, the per-session request pipeline, the state loop
+// that owns the fsm and the watch registry, session expiry and container/TTL
+// reaping duties, and the four-letter words.
+//
+// # Ownership
+//
+// One goroutine, the state loop (loop.go), owns the fsm, the watch registry,
+// the session tracker, every connection's session state (auth ids, pending
+// queue) and the set of live connections. Everything else talks to it by
+// message: connection readers hand it decoded requests, the Replicator hands
+// it committed log entries, timers hand it ticks. A connection's writer
+// goroutine owns its socket's write side; the state loop only appends encoded
+// frames to the connection's outbound queue (conn_write.go), which never
+// blocks.
+//
+// # Request life cycle
+//
+//	reader: frame → header → state loop (touch session, enqueue)
+//	state loop, per session FIFO:
+//	  read  → answered from applied state (+ watch registered) once no earlier
+//	          write or sync of that session is outstanding
+//	  write → fsm.Entry proposed through the Replicator (never applied here)
+//	  sync  → Replicator.ReadIndex, answered once that index is applied; later
+//	          requests of the session wait behind it
+//	Replicator commits → state loop: fsm.Apply in log order → watch
+//	deliveries queued on every affected connection → the reply queued on the
+//	origin connection → the session's queue drains further.
+//
+// Replies therefore leave in exactly the order requests arrived, a read never
+// overtakes its session's earlier write, and a notification is queued before
+// any reply that follows the change that fired it.
+//
+// # Sessions
+//
+// createSession and closeSession are log entries. The leader's expiry
+// tracker (package session) proposes closeSession for sessions past their
+// timeout; applying it deletes ephemerals, fires their watches and closes the
+// session's connection. Reattaching with id and password succeeds while the
+// session is in the replicated table; a wrong password or an unknown session
+// gets ZooKeeper's invalid ConnectResponse (timeout 0) and the connection is
+// closed.
+//
+// # Bounds
+//
+// Frames over MaxBuffer close the connection before any allocation; at most
+// MaxOutstanding requests per connection are read ahead (the reader stops
+// reading until replies drain); MaxClientCnxns connections per client IP; a
+// handshake must complete within HandshakeTimeout. Malformed requests get
+// ZooKeeper's error code (MarshallingError) or, for unknown opcodes, the
+// Unimplemented reply followed by a close. No input panics the server.
+//
+// The package never imports raftnode, peer or storage: it declares the
+// Replicator interface it needs and the node package supplies it.
+package server

@@ -1,0 +1,128 @@
+package server
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"time"
+
+	"github.com/zkd-io/zkd/fsm"
+	"github.com/zkd-io/zkd/proto"
+	"github.com/zkd-io/zkd/watch"
+)
+
+// onConnect applies ZooKeeper's handshake rules to a ConnectRequest
+// (PROTOCOL.md §2.2) on the state loop. result receives true once the
+// session is established and the ConnectResponse queued, false when the
+// connection must close.
+func (s *Server) onConnect(c *conn, req *proto.ConnectRequest, result chan bool) {
+	if c.closed {
+		result <- false
+		return
+	}
+	c.id = s.nextConnID()
+	s.conns[c.id] = c
+	c.auth = []proto.Id{{Scheme: "ip", ID: c.ip}}
+	if last := s.fsm.LastZxid(); req.LastZxidSeen > last {
+		s.log.Info("refusing client whose last zxid is ahead of this server",
+			"remote", c.remote, "client_zxid", req.LastZxidSeen, "server_zxid", last)
+		s.closeConn(c)
+		result <- false
+		return
+	}
+	timeout := s.negotiate(req.TimeOut)
+	if req.SessionID == 0 {
+		id := s.nextSID
+		s.nextSID = nextSessionID(id)
+		pw := make([]byte, 16)
+		_, _ = rand.Read(pw)
+		s.pending[id] = &pendingConnect{c: c, timeout: timeout, password: pw, hasReadOnly: req.HasReadOnly, result: result}
+		e := fsm.Entry{Type: fsm.EntryCreateSession, Session: id, Time: s.nowMs(), Timeout: timeout, Password: pw}
+		s.proposer.add(proposal{data: e.Marshal(nil), onFail: func(error) {
+			if p := s.pending[id]; p != nil {
+				delete(s.pending, id)
+				s.closeConn(p.c)
+				p.result <- false
+			}
+		}})
+		return
+	}
+	sess, ok := s.fsm.Sessions().Get(req.SessionID)
+	if !ok || s.expiring[req.SessionID] || subtle.ConstantTimeCompare(sess.Password, req.Passwd) != 1 {
+		s.log.Info("invalid session on reconnect", "remote", c.remote, "session", hexID(req.SessionID), "known", ok)
+		c.out.push(frame(&proto.ConnectResponse{Passwd: make([]byte, 16), ReadOnly: false, HasReadOnly: req.HasReadOnly}, nil))
+		s.closeConn(c)
+		result <- false
+		return
+	}
+	if old := s.bySession[req.SessionID]; old != nil && old != c {
+		s.detach(old)
+		old.kill()
+	}
+	s.bind(c, req.SessionID, timeout)
+	c.out.push(frame(&proto.ConnectResponse{TimeOut: timeout, SessionID: req.SessionID, Passwd: sess.Password, HasReadOnly: req.HasReadOnly}, nil))
+	result <- true
+}
+
+// finishCreate completes a handshake once its createSession entry applied.
+func (s *Server) finishCreate(id int64) {
+	p := s.pending[id]
+	if p == nil {
+		return
+	}
+	delete(s.pending, id)
+	if p.c.closed {
+		p.result <- false
+		return
+	}
+	s.bind(p.c, id, p.timeout)
+	p.c.out.push(frame(&proto.ConnectResponse{TimeOut: p.timeout, SessionID: id, Passwd: p.password, HasReadOnly: p.hasReadOnly}, nil))
+	p.result <- true
+}
+
+// bind makes c the session's connection on this server.
+func (s *Server) bind(c *conn, id int64, timeout int32) {
+	c.session = id
+	c.timeout = timeout
+	s.bySession[id] = c
+	s.tracker.Touch(id, timeout, s.nowMs())
+}
+
+// detach unbinds c from its session and drops its watches.
+func (s *Server) detach(c *conn) {
+	if c.session != 0 && s.bySession[c.session] == c {
+		delete(s.bySession, c.session)
+	}
+	s.watches.RemoveConn(c.id)
+	c.closed = true
+	for _, r := range c.queue {
+		_ = r
+		c.release()
+	}
+	c.queue = nil
+}
+
+// connGone is posted by a connection's reader when it ends.
+func (s *Server) connGone(c *conn) {
+	s.detach(c)
+	delete(s.conns, c.id)
+}
+
+// negotiate clamps a requested session timeout to [min, max].
+func (s *Server) negotiate(requested int32) int32 {
+	min := int32(s.cfg.MinSessionTimeout / time.Millisecond)
+	max := int32(s.cfg.MaxSessionTimeout / time.Millisecond)
+	if requested < min {
+		return min
+	}
+	if requested > max {
+		return max
+	}
+	return requested
+}
+
+func (s *Server) nextConnID() watch.ConnID {
+	s.nextConn++
+	return s.nextConn
+}
+
+func (s *Server) nowMs() int64 { return s.cfg.Now().UnixMilli() }

@@ -1,0 +1,52 @@
+package server
+
+import (
+	"github.com/zkd-io/zkd/jute"
+	"github.com/zkd-io/zkd/proto"
+)
+
+// frame encodes a length-prefixed reply.
+func frame(hdr proto.Record, body proto.Record) []byte {
+	var w jute.Writer
+	w.Buf = make([]byte, 4, 64)
+	hdr.Encode(&w)
+	if body != nil {
+		body.Encode(&w)
+	}
+	w.PutIntAt(0, int32(w.Len()-4))
+	return w.Buf
+}
+
+// reply queues a reply on c. A body is sent only when err is OK (multi
+// carries its results in a body with err OK). A reply that would exceed
+// the client's jute.maxbuffer is replaced by a MarshallingError header.
+func (s *Server) reply(c *conn, xid int32, zxid int64, err proto.Code, body proto.Record) {
+	if err != proto.OK {
+		body = nil
+	}
+	f := frame(&proto.ReplyHeader{Xid: xid, Zxid: zxid, Err: err}, body)
+	if len(f)-4 > s.cfg.MaxBuffer {
+		s.log.Warn("reply larger than jute.maxbuffer; sending MarshallingError", "remote", c.remote, "xid", xid, "size", len(f)-4)
+		f = frame(&proto.ReplyHeader{Xid: xid, Zxid: zxid, Err: proto.ErrMarshallingError}, nil)
+	}
+	c.lastXid = xid
+	c.lastZxid = zxid
+	if c.out.push(f) {
+		s.sent.Add(1)
+	}
+}
+
+// notify queues a watch notification on c.
+func (s *Server) notify(c *conn, typ proto.EventType, path string, zxid int64) {
+	f := frame(&proto.ReplyHeader{Xid: proto.XidNotification, Zxid: zxid, Err: proto.OK},
+		&proto.WatcherEvent{Type: typ, State: proto.StateSyncConnected, Path: path})
+	if c.out.push(f) {
+		s.sent.Add(1)
+	}
+}
+
+// closeConn flushes what is queued on c and closes it.
+func (s *Server) closeConn(c *conn) {
+	c.closed = true
+	c.out.closeAfterFlush()
+}

@@ -1,0 +1,61 @@
+package zktest
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/zkd-io/zkd/config"
+	"github.com/zkd-io/zkd/node"
+)
+
+// Server is a running in-process zkd.
+type Server struct {
+	Node *node.Node
+	Addr string
+	Cfg  config.Config
+}
+
+// Option adjusts the config before the server starts.
+type Option func(*config.Config)
+
+// Start runs a standalone zkd for the duration of the test. The default
+// config is zkd's own with a short tick (200 ms) so session expiry is quick,
+// every four-letter word enabled and container checks every 200 ms.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.TickTime = 200 * time.Millisecond
+	cfg.MinSessionTimeout = 400 * time.Millisecond
+	cfg.MaxSessionTimeout = 20 * time.Second
+	cfg.ContainerCheckInterval = 200 * time.Millisecond
+	cfg.FourLetterAll = true
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	var log *slog.Logger
+	if os.Getenv("ZKD_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n, err := node.Start(ctx, cfg, node.Options{Listener: ln, Logger: log})
+	if err != nil {
+		ln.Close()
+		t.Fatalf("start zkd: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := n.Close(); err != nil {
+			t.Errorf("close zkd: %v", err)
+		}
+	})
+	return &Server{Node: n, Addr: ln.Addr().String(), Cfg: cfg}
+}

@@ -1,0 +1,170 @@
+package raftnode
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+)
+
+// router is an in-memory network: one inbox per member, drained by a
+// delivery goroutine into that member's Step. Messages are marshalled and
+// unmarshalled, as on a wire, so members never share message memory. A
+// full inbox drops the message, as a lossy network would.
+type router struct {
+	mu      sync.Mutex
+	nodes   map[uint64]*Node
+	inboxes map[uint64]chan []byte
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+func newRouter(ids []uint64) *router {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &router{nodes: map[uint64]*Node{}, inboxes: map[uint64]chan []byte{}, ctx: ctx, cancel: cancel}
+	for _, id := range ids {
+		r.inboxes[id] = make(chan []byte, 4096)
+	}
+	return r
+}
+
+// attach registers a started member and starts its delivery goroutine.
+func (r *router) attach(id uint64, n *Node) {
+	r.mu.Lock()
+	r.nodes[id] = n
+	r.mu.Unlock()
+	inbox := r.inboxes[id]
+	r.wg.Go(func() {
+		for {
+			select {
+			case <-r.ctx.Done():
+				return
+			case b := <-inbox:
+				var m raftpb.Message
+				if err := proto.Unmarshal(b, &m); err != nil {
+					panic(err) // we marshalled it ourselves
+				}
+				_ = n.Step(r.ctx, &m)
+			}
+		}
+	})
+}
+
+func (r *router) close() {
+	r.cancel()
+	r.wg.Wait()
+}
+
+// transport returns the Transport for member from.
+func (r *router) transport() Transport { return routerTransport{r} }
+
+type routerTransport struct{ r *router }
+
+func (t routerTransport) Send(msgs []*raftpb.Message) {
+	for _, m := range msgs {
+		b, err := proto.Marshal(m)
+		if err != nil {
+			panic(err)
+		}
+		select {
+		case t.r.inboxes[m.GetTo()] <- b:
+		default: // dropped
+		}
+	}
+}
+
+func TestThreeMembersCommitProposalsMadeOnFollower(t *testing.T) {
+	ids := []uint64{1, 2, 3}
+	net := newRouter(ids)
+	t.Cleanup(net.close) // runs after the members are closed (LIFO)
+	nodes := map[uint64]*Node{}
+	recs := map[uint64]*recorder{}
+	for _, id := range ids {
+		n, err := Start(testCtx(t, 5*time.Second), Config{
+			ID:           id,
+			Peers:        ids,
+			Transport:    net.transport(),
+			TickInterval: 10 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatalf("start %d: %v", id, err)
+		}
+		t.Cleanup(func() { n.Close() })
+		nodes[id] = n
+		recs[id] = record(n, true)
+		net.attach(id, n)
+	}
+
+	var leader uint64
+	waitFor(t, "one leader known to all members", 500, func() bool {
+		leader = nodes[1].Leader()
+		if leader == 0 || !nodes[leader].IsLeader() {
+			return false
+		}
+		for _, n := range nodes {
+			if n.Leader() != leader {
+				return false
+			}
+		}
+		return true
+	})
+	follower := ids[0]
+	if follower == leader {
+		follower = ids[1]
+	}
+	if nodes[follower].IsLeader() {
+		t.Fatalf("member %d claims leadership too", follower)
+	}
+
+	ctx := testCtx(t, 10*time.Second)
+	const count = 50
+	want := make([]string, count)
+	for i := range count {
+		want[i] = fmt.Sprintf("via-%d-%02d", follower, i)
+		if err := nodes[follower].Propose(ctx, []byte(want[i])); err != nil {
+			t.Fatalf("propose %d on follower %d: %v", i, follower, err)
+		}
+	}
+	for _, id := range ids {
+		waitFor(t, fmt.Sprintf("member %d to commit", id), 1000, func() bool {
+			return len(recs[id].normalData()) == count
+		})
+	}
+	// Proposals from one member arrive in order; all members agree on the
+	// log, index for index.
+	leaderLog := recs[leader].snapshot()
+	if got := recs[leader].normalData(); !slices.Equal(got, want) {
+		t.Fatalf("leader committed %v, want %v", got, want)
+	}
+	for _, id := range ids {
+		got := recs[id].snapshot()
+		if len(got) != len(leaderLog) {
+			t.Fatalf("member %d has %d entries, leader %d", id, len(got), len(leaderLog))
+		}
+		for i := range got {
+			if got[i].GetIndex() != uint64(i+1) || !proto.Equal(got[i], leaderLog[i]) {
+				t.Fatalf("member %d entry %d = %v, leader has %v", id, i, got[i], leaderLog[i])
+			}
+		}
+	}
+
+	// A ReadIndex issued on the follower is forwarded to the leader and
+	// covers everything committed before it.
+	last := recs[leader].indexOf(want[count-1])
+	idx, err := nodes[follower].ReadIndex(ctx)
+	if err != nil {
+		t.Fatalf("read index on follower: %v", err)
+	}
+	if idx < last {
+		t.Fatalf("follower read index %d < last committed %d", idx, last)
+	}
+	if err := nodes[follower].WaitApplied(ctx, idx); err != nil {
+		t.Fatalf("wait applied on follower: %v", err)
+	}
+}

@@ -1,0 +1,131 @@
+package raftnode
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.etcd.io/raft/v3"
+)
+
+// Defaults applied by Config.withDefaults for zero fields.
+const (
+	DefaultTickInterval              = 100 * time.Millisecond
+	DefaultElectionTick              = 10
+	DefaultHeartbeatTick             = 1
+	DefaultMaxSizePerMsg             = 1 << 20   // 1 MiB of entries per append message
+	DefaultMaxInflightMsgs           = 256       // append messages in flight per follower
+	DefaultMaxUncommittedEntriesSize = 128 << 20 // 128 MiB of proposed, not yet committed payload
+)
+
+// Config describes one member of a raft group.
+type Config struct {
+	// ID is this member's raft id; it must not be zero.
+	ID uint64
+	// Peers are the initial voters, used only when Storage is empty (first
+	// start); {ID} for a standalone server. Ignored on restart, where the
+	// membership comes from Storage.
+	Peers []uint64
+	// Storage holds the raft log and HardState; nil means a fresh
+	// NewMemoryStorage().
+	Storage Storage
+	// Transport carries messages to other members; nil is fine for a group
+	// of one (messages to others are then dropped).
+	Transport Transport
+	// TickInterval is the wall-clock length of one raft tick.
+	TickInterval time.Duration
+	// ElectionTick and HeartbeatTick are in ticks; ElectionTick must exceed
+	// HeartbeatTick.
+	ElectionTick  int
+	HeartbeatTick int
+	// Flow control, passed to raft.Config.
+	MaxSizePerMsg             uint64
+	MaxInflightMsgs           int
+	MaxUncommittedEntriesSize uint64
+	// Logger receives the loop's and raft's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// withDefaults returns a copy of c with zero fields set to their defaults.
+func (c Config) withDefaults() Config {
+	if c.Storage == nil {
+		c.Storage = NewMemoryStorage()
+	}
+	if c.TickInterval == 0 {
+		c.TickInterval = DefaultTickInterval
+	}
+	if c.ElectionTick == 0 {
+		c.ElectionTick = DefaultElectionTick
+	}
+	if c.HeartbeatTick == 0 {
+		c.HeartbeatTick = DefaultHeartbeatTick
+	}
+	if c.MaxSizePerMsg == 0 {
+		c.MaxSizePerMsg = DefaultMaxSizePerMsg
+	}
+	if c.MaxInflightMsgs == 0 {
+		c.MaxInflightMsgs = DefaultMaxInflightMsgs
+	}
+	if c.MaxUncommittedEntriesSize == 0 {
+		c.MaxUncommittedEntriesSize = DefaultMaxUncommittedEntriesSize
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// validate checks a Config that has had its defaults applied.
+func (c Config) validate() error {
+	if c.ID == 0 {
+		return errors.New("id must not be zero")
+	}
+	if c.TickInterval < 0 {
+		return fmt.Errorf("negative tick interval %v", c.TickInterval)
+	}
+	if c.HeartbeatTick <= 0 {
+		return fmt.Errorf("heartbeat tick %d must be positive", c.HeartbeatTick)
+	}
+	if c.ElectionTick <= c.HeartbeatTick {
+		return fmt.Errorf("election tick %d must exceed heartbeat tick %d", c.ElectionTick, c.HeartbeatTick)
+	}
+	if c.MaxInflightMsgs < 0 {
+		return fmt.Errorf("negative max inflight messages %d", c.MaxInflightMsgs)
+	}
+	seen := make(map[uint64]bool, len(c.Peers))
+	for _, p := range c.Peers {
+		if p == 0 {
+			return errors.New("peer id must not be zero")
+		}
+		if seen[p] {
+			return fmt.Errorf("duplicate peer id %d", p)
+		}
+		seen[p] = true
+	}
+	return nil
+}
+
+// standalone reports whether the configured initial membership is this
+// member alone, in which case Start campaigns at once.
+func (c Config) standalone() bool {
+	return len(c.Peers) == 1 && c.Peers[0] == c.ID
+}
+
+// raftConfig builds the library's configuration: PreVote and CheckQuorum
+// on, safe (quorum-confirmed) ReadIndex, proposal forwarding on.
+func (c Config) raftConfig() *raft.Config {
+	return &raft.Config{
+		ID:                        c.ID,
+		ElectionTick:              c.ElectionTick,
+		HeartbeatTick:             c.HeartbeatTick,
+		Storage:                   c.Storage,
+		MaxSizePerMsg:             c.MaxSizePerMsg,
+		MaxInflightMsgs:           c.MaxInflightMsgs,
+		MaxUncommittedEntriesSize: c.MaxUncommittedEntriesSize,
+		CheckQuorum:               true,
+		PreVote:                   true,
+		ReadOnlyOption:            raft.ReadOnlySafe,
+		Logger:                    raftLogger{l: c.Logger},
+	}
+}

@@ -1,0 +1,112 @@
+// Package raftnode owns the etcd raft Ready loop for one zkd server: it
+// persists what raft asks to persist, sends what raft asks to send, hands
+// committed entries to the consumer (the server's state loop) and tells raft
+// to advance. A standalone server is a group of one running the same code.
+//
+// # The loop
+//
+// The package drives a raft.RawNode, not the goroutine-based raft.Node: one
+// goroutine owns the RawNode and all per-loop state, and every public method
+// reaches it over a channel. That gives one place where ticks, proposals,
+// peer messages and requests are serialised, lets Propose report raft's own
+// verdict (for example no leader) instead of blocking, and keeps the Ready
+// handling visible in one function (loop.go, handleReady).
+//
+// Each Ready is handled, in this order, as etcd raft's doc.go prescribes:
+//
+//  1. SoftState changes are published (IsLeader, Leader).
+//  2. Persist: Storage.ApplySnapshot(snapshot), if any, then
+//     Storage.Save(hardState, entries), if either is non-empty. Save
+//     returns only once they are durable.
+//  3. Send: Transport.Send(messages) — after step 2, so no vote or append
+//     acknowledgement leaves before the state it promises is durable.
+//  4. ReadStates resolve their ReadIndex callers.
+//  5. Committed entries: conf changes among them are applied to raft
+//     (ApplyConfChange), then the whole batch goes to the Committed channel.
+//  6. Advance.
+//
+// A storage error or an undecodable conf change stops the loop; Close then
+// returns that error and every other call returns ErrStopped.
+//
+// Batching. Between two Readies the loop takes every proposal and peer
+// message already queued (up to 512 of each per wake-up) before asking raft
+// for the next Ready, so concurrent proposals that arrive while a Ready is
+// being persisted share the next persist, the next append message per
+// follower and the next committed batch. Nothing in the loop forces one
+// Ready per proposal.
+//
+// Timing. The loop calls Tick every Config.TickInterval; ElectionTick and
+// HeartbeatTick are in ticks. PreVote and CheckQuorum are on, so a
+// partitioned member cannot disrupt the group and a leader that loses its
+// quorum steps down. A member whose initial voters are only itself
+// campaigns as soon as the bootstrap entries are applied, and Start returns
+// once it leads.
+//
+// # What Committed delivers
+//
+// Every committed entry exactly once, in log order, in batches of
+// []*raftpb.Entry: normal entries (EntryNormal with the proposed bytes), the
+// empty entry each new leader appends (EntryNormal, nil data), and conf
+// changes (EntryConfChange, EntryConfChangeV2, including the bootstrap ones
+// at indexes 1..len(Peers)). Delivering every type lets the consumer see
+// every index; it ignores what it does not apply. Entries are shared with
+// raft and must not be modified. On restart the log in Storage is delivered
+// again from its first index (raft's Applied starts at zero), so an
+// in-memory state machine is rebuilt by replay. The channel closes when the
+// loop exits.
+//
+// # Applied, ReadIndex, WaitApplied
+//
+// The consumer calls Applied(index) after applying entries up to index;
+// WaitApplied(ctx, i) returns once a report >= i arrived. raft itself counts
+// an entry as applied when the loop has handed it to Committed (RawNode's
+// synchronous mode); the consumer's own report is what WaitApplied, and
+// later log compaction, go by.
+//
+// ReadIndex issues raft's ReadIndex with a fresh 16-byte request context
+// (member id plus sequence), which is unique across the group. The leader
+// confirms its leadership with a heartbeat quorum (ReadOnlySafe) and
+// answers with its commit index; a follower forwards the request to the
+// leader. Every write committed before ReadIndex was called has an index <=
+// the result, so ReadIndex followed by WaitApplied(result) is ZooKeeper's
+// sync. raft drops a request silently when there is no leader; the loop
+// re-issues pending requests every ElectionTick/2 ticks until the caller's
+// ctx ends.
+//
+// # Seams
+//
+// Storage is raft.Storage plus Save and ApplySnapshot. MemoryStorage is the
+// implementation shipped here; a durable one (WAL and snapshot files) plugs
+// in without changes to the loop. An empty Storage means first start: the
+// group is bootstrapped with Config.Peers. Otherwise the member restarts from
+// it.
+//
+// Transport is Send(msgs). nil is fine for a group of one. The transport
+// delivers incoming messages with Node.Step, reports failed sends with
+// ReportUnreachable and snapshot outcomes with ReportSnapshot. Send runs on
+// the loop and must not block; a real transport queues per peer.
+//
+// Snapshots: no member produces one yet (there is no log compaction); a
+// received snapshot is persisted but not delivered to the consumer, and is
+// logged as an error. That arrives with the snapshot issue.
+//
+// # Backpressure
+//
+// Committed is buffered (128 batches). When the consumer falls that far
+// behind, the loop blocks on the send and does nothing else: no ticks, no
+// messages, no proposals. A stalled consumer therefore stalls its member;
+// on a leader, followers stop hearing heartbeats and elect another leader
+// after the election timeout, which is the intended outcome for a member
+// that cannot keep up. Proposals queue (1024) and then block their callers
+// until ctx ends; nothing blocks forever past its ctx, and Close unblocks
+// everything. Because of this, the goroutine that drains Committed must not
+// wait on the loop (Propose, ReadIndex, Status, ProposeConfChange) unless
+// its ctx has a deadline or another goroutine keeps draining: with the
+// channel full the loop is waiting for it.
+//
+// # Goroutines
+//
+// The loop is the package's only long-lived goroutine. It is started through
+// a small helper tied to a context and a WaitGroup; Close cancels the context
+// and waits for it.
+package raftnode

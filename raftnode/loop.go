@@ -1,0 +1,280 @@
+package raftnode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+)
+
+// maxDrain bounds how many queued proposals or peer messages the loop takes
+// in one wake-up before it asks raft for a Ready.
+const maxDrain = 512
+
+// loop is the state owned by the raft goroutine: the RawNode and the
+// pending ReadIndex requests. Nothing else touches it; other goroutines
+// reach it through the Node's channels.
+type loop struct {
+	n         *Node
+	rn        *raft.RawNode
+	storage   Storage
+	transport Transport
+	log       *slog.Logger
+	tick      time.Duration
+
+	reads      map[string]*readRequest // pending ReadIndex by request context
+	retryTicks int                     // re-issue pending reads this often
+	ticks      int
+	campaign   bool // campaign once the bootstrap entries are applied
+}
+
+type readRequest struct {
+	ctx    context.Context
+	rctx   []byte
+	result chan uint64 // buffered 1
+}
+
+func newLoop(n *Node, rn *raft.RawNode, cfg Config) *loop {
+	return &loop{
+		n:          n,
+		rn:         rn,
+		storage:    cfg.Storage,
+		transport:  cfg.Transport,
+		log:        cfg.Logger,
+		tick:       cfg.TickInterval,
+		reads:      make(map[string]*readRequest),
+		retryTicks: max(cfg.ElectionTick/2, 1),
+		campaign:   cfg.standalone(),
+	}
+}
+
+// run is the raft goroutine. It alternates between handling every pending
+// Ready and waiting for the next input (tick, proposals, peer messages,
+// requests), so inputs that queue up while a Ready is being persisted are
+// all folded into the next one.
+func (l *loop) run(ctx context.Context) {
+	defer l.finish()
+	ticker := time.NewTicker(l.tick)
+	defer ticker.Stop()
+	for {
+		if ctx.Err() != nil {
+			return
+		}
+		if l.rn.HasReady() {
+			if err := l.handleReady(ctx); err != nil {
+				if ctx.Err() == nil {
+					l.n.err = err
+					l.log.Error("raft loop stopped", "err", err)
+				}
+				return
+			}
+			continue
+		}
+		l.maybeCampaign()
+		if l.rn.HasReady() {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			l.onTick()
+		case p := <-l.n.propc:
+			l.propose(p)
+			l.drainProposals()
+		case m := <-l.n.recvc:
+			l.step(m)
+			l.drainMessages()
+		case f := <-l.n.funcc:
+			f(l)
+		}
+	}
+}
+
+// finish records the final status and signals that the loop is gone.
+func (l *loop) finish() {
+	l.n.final = l.rn.Status()
+	close(l.n.done)
+	close(l.n.commitc)
+}
+
+// handleReady processes one Ready in the order raft's doc.go prescribes:
+// persist (snapshot, then HardState and entries), send messages, hand the
+// committed entries to the consumer, Advance.
+func (l *loop) handleReady(ctx context.Context) error {
+	rd := l.rn.Ready()
+	if rd.SoftState != nil {
+		l.n.setSoftState(*rd.SoftState)
+	}
+
+	if !raft.IsEmptySnap(rd.Snapshot) {
+		if err := l.storage.ApplySnapshot(rd.Snapshot); err != nil {
+			return fmt.Errorf("persist snapshot: %w", err)
+		}
+		// TODO(snapshot issue): deliver the snapshot to the consumer. Until
+		// log compaction exists no member produces one.
+		l.log.Error("received raft snapshot, which the consumer cannot restore yet",
+			"index", rd.Snapshot.GetMetadata().GetIndex())
+	}
+	if !raft.IsEmptyHardState(rd.HardState) || len(rd.Entries) > 0 {
+		if err := l.storage.Save(rd.HardState, rd.Entries); err != nil {
+			return fmt.Errorf("persist entries: %w", err)
+		}
+	}
+
+	if len(rd.Messages) > 0 && l.transport != nil {
+		l.transport.Send(rd.Messages)
+	}
+
+	for _, rs := range rd.ReadStates {
+		if req, ok := l.reads[string(rs.RequestCtx)]; ok {
+			delete(l.reads, string(rs.RequestCtx))
+			req.result <- rs.Index
+		}
+	}
+
+	if ents := rd.CommittedEntries; len(ents) > 0 {
+		for _, e := range ents {
+			if err := l.applyConfChange(e); err != nil {
+				return err
+			}
+		}
+		select {
+		case l.n.commitc <- ents[:len(ents):len(ents)]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+
+	l.rn.Advance(rd)
+	return nil
+}
+
+// applyConfChange applies a committed conf change entry to raft; other
+// entry types are left alone.
+func (l *loop) applyConfChange(e *raftpb.Entry) error {
+	var cc raftpb.ConfChangeI
+	switch e.GetType() {
+	case raftpb.EntryConfChange:
+		var v1 raftpb.ConfChange
+		if err := proto.Unmarshal(e.GetData(), &v1); err != nil {
+			return fmt.Errorf("decode conf change at %d: %w", e.GetIndex(), err)
+		}
+		cc = &v1
+	case raftpb.EntryConfChangeV2:
+		var v2 raftpb.ConfChangeV2
+		if err := proto.Unmarshal(e.GetData(), &v2); err != nil {
+			return fmt.Errorf("decode conf change at %d: %w", e.GetIndex(), err)
+		}
+		cc = &v2
+	default:
+		return nil
+	}
+	cs := l.rn.ApplyConfChange(cc)
+	l.log.Info("applied conf change", "index", e.GetIndex(), "voters", cs.GetVoters(), "learners", cs.GetLearners())
+	return nil
+}
+
+// maybeCampaign starts the standalone member's election once the bootstrap
+// conf changes are applied (raft refuses to campaign before that).
+func (l *loop) maybeCampaign() {
+	if !l.campaign {
+		return
+	}
+	st := l.rn.BasicStatus()
+	if st.Applied < st.HardState.GetCommit() {
+		return
+	}
+	l.campaign = false
+	if err := l.rn.Campaign(); err != nil {
+		l.log.Warn("campaign", "err", err)
+	}
+}
+
+func (l *loop) onTick() {
+	l.rn.Tick()
+	l.ticks++
+	if l.ticks%l.retryTicks == 0 && len(l.reads) > 0 {
+		l.retryReads()
+	}
+}
+
+func (l *loop) propose(p propRequest) {
+	if err := p.ctx.Err(); err != nil {
+		p.errc <- err
+		return
+	}
+	err := l.rn.Propose(p.data)
+	switch {
+	case err == nil:
+	case errors.Is(err, raft.ErrProposalDropped) && l.n.Leader() == 0:
+		err = ErrNoLeader
+	default:
+		err = fmt.Errorf("propose: %w", err)
+	}
+	p.errc <- err
+}
+
+func (l *loop) proposeConfChange(cc raftpb.ConfChangeI) error {
+	err := l.rn.ProposeConfChange(cc)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, raft.ErrProposalDropped) && l.n.Leader() == 0:
+		return ErrNoLeader
+	default:
+		return fmt.Errorf("propose conf change: %w", err)
+	}
+}
+
+// drainProposals takes the proposals already queued, so that one Ready (one
+// persist, one append message per follower) carries them all.
+func (l *loop) drainProposals() {
+	for range maxDrain {
+		select {
+		case p := <-l.n.propc:
+			l.propose(p)
+		default:
+			return
+		}
+	}
+}
+
+func (l *loop) step(m *raftpb.Message) {
+	if err := l.rn.Step(m); err != nil {
+		l.log.Debug("step", "type", m.GetType(), "from", m.GetFrom(), "err", err)
+	}
+}
+
+func (l *loop) drainMessages() {
+	for range maxDrain {
+		select {
+		case m := <-l.n.recvc:
+			l.step(m)
+		default:
+			return
+		}
+	}
+}
+
+func (l *loop) startRead(req *readRequest) {
+	l.reads[string(req.rctx)] = req
+	l.rn.ReadIndex(req.rctx)
+}
+
+// retryReads re-issues pending ReadIndex requests (raft drops them silently
+// without a leader) and forgets those whose caller gave up.
+func (l *loop) retryReads() {
+	for key, req := range l.reads {
+		if req.ctx.Err() != nil {
+			delete(l.reads, key)
+			continue
+		}
+		l.rn.ReadIndex(req.rctx)
+	}
+}

@@ -1,0 +1,89 @@
+package raftnode
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"go.etcd.io/raft/v3/raftpb"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// waitFor polls cond every 10ms, at most tries times, and fails the test if
+// it never holds.
+func waitFor(t *testing.T, what string, tries int, cond func() bool) {
+	t.Helper()
+	for range tries {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// testCtx returns a context that ends after d and is cancelled at cleanup.
+func testCtx(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// recorder drains a Node's Committed channel into a slice until the channel
+// closes, reporting each batch as applied when autoApply is set.
+type recorder struct {
+	mu      sync.Mutex
+	entries []*raftpb.Entry
+	batches int
+	done    chan struct{}
+}
+
+func record(n *Node, autoApply bool) *recorder {
+	r := &recorder{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for ents := range n.Committed() {
+			r.mu.Lock()
+			r.entries = append(r.entries, ents...)
+			r.batches++
+			r.mu.Unlock()
+			if autoApply {
+				n.Applied(ents[len(ents)-1].GetIndex())
+			}
+		}
+	}()
+	return r
+}
+
+func (r *recorder) snapshot() []*raftpb.Entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*raftpb.Entry(nil), r.entries...)
+}
+
+// normalData returns the data of the non-empty normal entries, in order.
+func (r *recorder) normalData() []string {
+	var out []string
+	for _, e := range r.snapshot() {
+		if e.GetType() == raftpb.EntryNormal && len(e.GetData()) > 0 {
+			out = append(out, string(e.GetData()))
+		}
+	}
+	return out
+}
+
+// indexOf returns the index of the normal entry carrying data, 0 if absent.
+func (r *recorder) indexOf(data string) uint64 {
+	for _, e := range r.snapshot() {
+		if e.GetType() == raftpb.EntryNormal && string(e.GetData()) == data {
+			return e.GetIndex()
+		}
+	}
+	return 0
+}

@@ -1,0 +1,89 @@
+package raftnode
+
+import (
+	"fmt"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+)
+
+// Storage is where the raft loop persists a Ready and where raft reads its
+// log back. A durable implementation (WAL + snapshot files) plugs in here.
+//
+// The loop calls ApplySnapshot and Save only from its own goroutine, in that
+// order within one Ready; raft calls the raft.Storage methods from the same
+// goroutine. Implementations must still tolerate concurrent reads of
+// raft.Storage from other goroutines if they hand the value out elsewhere.
+type Storage interface {
+	raft.Storage
+	// Save persists hs, when non-nil, and appends ents, discarding any
+	// stored entries whose index is >= ents[0].Index first. It returns once
+	// both are durable. ents may be empty and hs nil, but not both.
+	Save(hs *raftpb.HardState, ents []*raftpb.Entry) error
+	// ApplySnapshot replaces the log with the snapshot's metadata point;
+	// entries up to its index are no longer available.
+	ApplySnapshot(snap *raftpb.Snapshot) error
+}
+
+// MemoryStorage is a Storage kept in memory: nothing survives the process.
+// It is safe for concurrent use.
+type MemoryStorage struct {
+	ms *raft.MemoryStorage
+}
+
+// NewMemoryStorage returns an empty MemoryStorage.
+func NewMemoryStorage() *MemoryStorage {
+	return &MemoryStorage{ms: raft.NewMemoryStorage()}
+}
+
+// InitialState implements raft.Storage.
+func (s *MemoryStorage) InitialState() (*raftpb.HardState, *raftpb.ConfState, error) {
+	return s.ms.InitialState()
+}
+
+// Entries implements raft.Storage.
+func (s *MemoryStorage) Entries(lo, hi, maxSize uint64) ([]*raftpb.Entry, error) {
+	return s.ms.Entries(lo, hi, maxSize)
+}
+
+// Term implements raft.Storage.
+func (s *MemoryStorage) Term(i uint64) (uint64, error) { return s.ms.Term(i) }
+
+// LastIndex implements raft.Storage.
+func (s *MemoryStorage) LastIndex() (uint64, error) { return s.ms.LastIndex() }
+
+// FirstIndex implements raft.Storage.
+func (s *MemoryStorage) FirstIndex() (uint64, error) { return s.ms.FirstIndex() }
+
+// Snapshot implements raft.Storage.
+func (s *MemoryStorage) Snapshot() (*raftpb.Snapshot, error) { return s.ms.Snapshot() }
+
+// Save implements Storage.
+func (s *MemoryStorage) Save(hs *raftpb.HardState, ents []*raftpb.Entry) error {
+	if !raft.IsEmptyHardState(hs) {
+		if err := s.ms.SetHardState(hs); err != nil {
+			return fmt.Errorf("set hard state: %w", err)
+		}
+	}
+	if err := s.ms.Append(ents); err != nil {
+		return fmt.Errorf("append entries: %w", err)
+	}
+	return nil
+}
+
+// ApplySnapshot implements Storage.
+func (s *MemoryStorage) ApplySnapshot(snap *raftpb.Snapshot) error {
+	if err := s.ms.ApplySnapshot(snap); err != nil {
+		return fmt.Errorf("apply snapshot: %w", err)
+	}
+	return nil
+}
+
+// Compact discards entries before index, which the consumer must have
+// applied and captured in a snapshot. Unused until log compaction lands.
+func (s *MemoryStorage) Compact(index uint64) error {
+	if err := s.ms.Compact(index); err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	return nil
+}

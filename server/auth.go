@@ -13,7 +13,7 @@ import (
 func (s *Server) onAuth(c *conn, r *request) {
 	var pkt proto.AuthPacket
 	if err := decode(r.body, &pkt); err != nil {
-		s.reply(c, proto.XidAuth, 0, proto.ErrAuthFailed, nil)
+		s.reply(c, r.xid, 0, proto.ErrAuthFailed, nil)
 		s.closeConn(c)
 		return
 	}
@@ -28,11 +28,11 @@ func (s *Server) onAuth(c *conn, r *request) {
 		c.addAuth(proto.Id{Scheme: "ip", ID: c.ip})
 	default:
 		s.log.Info("auth with unknown scheme; closing", "remote", c.remote, "scheme", pkt.Scheme)
-		s.reply(c, proto.XidAuth, 0, proto.ErrAuthFailed, nil)
+		s.reply(c, r.xid, 0, proto.ErrAuthFailed, nil)
 		s.closeConn(c)
 		return
 	}
-	s.reply(c, proto.XidAuth, 0, proto.OK, nil)
+	s.reply(c, r.xid, 0, proto.OK, nil)
 }
 
 func (c *conn) addAuth(id proto.Id) {

@@ -83,20 +83,21 @@ var errHandshake = errors.New("handshake refused")
 // state loop until the socket fails.
 func (c *conn) readLoop() {
 	defer func() {
-		c.kill()
+		// The writer flushes what is queued (a final reply, an invalid
+		// ConnectResponse) and then closes the socket.
+		c.out.closeAfterFlush()
 		c.s.post(func() { c.s.connGone(c) })
 	}()
 	if err := c.handshake(); err != nil {
 		return
 	}
-	var hdrBuf [4]byte
 	for {
 		select {
 		case c.slots <- struct{}{}:
 		case <-c.dead:
 			return
 		}
-		body, err := readFrame(c.nc, hdrBuf[:], c.s.cfg.MaxBuffer)
+		body, err := proto.ReadFrame(c.nc, nil, c.s.cfg.MaxBuffer)
 		if err != nil {
 			if err != io.EOF && !errors.Is(err, net.ErrClosed) {
 				c.s.log.Debug("read", "remote", c.remote, "err", err)
@@ -115,23 +116,6 @@ func (c *conn) readLoop() {
 		req := &request{xid: h.Xid, op: h.Type, body: body[r.Offset():], arrived: time.Now()}
 		c.s.post(func() { c.s.onRequest(c, req) })
 	}
-}
-
-// readFrame reads one length-prefixed frame, refusing lengths outside
-// [0, max] before allocating.
-func readFrame(rd io.Reader, hdr []byte, max int) ([]byte, error) {
-	if _, err := io.ReadFull(rd, hdr[:4]); err != nil {
-		return nil, err
-	}
-	n := int32(binary.BigEndian.Uint32(hdr[:4]))
-	if n < 0 || int(n) > max {
-		return nil, proto.ErrFrameTooLarge
-	}
-	body := make([]byte, n)
-	if _, err := io.ReadFull(rd, body); err != nil {
-		return nil, err
-	}
-	return body, nil
 }
 
 // handshake reads the ConnectRequest (or a four-letter word) and waits for

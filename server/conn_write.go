@@ -60,7 +60,7 @@ func (q *outQueue) take(spare [][]byte) ([][]byte, bool) {
 // writeLoop writes queued frames until the queue closes or the socket
 // fails. It closes the socket on the way out, which ends the reader too.
 func (c *conn) writeLoop() {
-	defer c.nc.Close()
+	defer c.kill()
 	var spare [][]byte
 	for {
 		select {

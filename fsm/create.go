@@ -78,7 +78,7 @@ func (f *FSM) create(rq *request, op proto.OpCode, c createArgs) (proto.Record, 
 	if isNormalEphemeral(parent.Owner()) {
 		return nil, nil, proto.ErrNoChildrenForEphemerals
 	}
-	if _, err := f.tree.CheckQuota(path, 1, int64(len(c.data)), f.cfg.EnforceQuota); err != nil {
+	if err := f.checkQuota(path, 1, int64(len(c.data))); err != nil {
 		return nil, nil, proto.ErrQuotaExceeded
 	}
 

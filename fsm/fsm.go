@@ -33,6 +33,10 @@ type Result struct {
 	Err     proto.Code
 	Resp    proto.Record
 	Changes []Change
+	// SoftQuota lists the paths whose write went over a soft quota limit
+	// (or a hard one while quotas are not enforced): ZooKeeper logs these
+	// and lets the write through.
+	SoftQuota []string
 }
 
 // FSM is the replicated state: the data tree and the session table.
@@ -41,6 +45,8 @@ type FSM struct {
 	tree     *tree.Tree
 	sessions *session.Table
 	lastZxid int64
+	// softQuota collects soft-quota warnings during one Apply.
+	softQuota []string
 }
 
 // New returns a state machine with a fresh tree and no sessions.
@@ -61,18 +67,36 @@ func (f *FSM) LastZxid() int64 { return f.lastZxid }
 // result. zxid = int64(index); every entry consumes it.
 func (f *FSM) Apply(index uint64, e *Entry) Result {
 	f.lastZxid = int64(index)
+	f.softQuota = nil
 	rq := &request{session: e.Session, auth: e.Auth, zxid: int64(index), time: e.Time}
+	var res Result
 	switch e.Type {
 	case EntryRequest:
-		return f.applyRequest(rq, e.Op, e.Body)
+		res = f.applyRequest(rq, e.Op, e.Body)
 	case EntryCreateSession:
-		return f.createSession(e)
+		res = f.createSession(e)
 	case EntryCloseSession:
-		return f.closeSession(rq)
+		res = f.closeSession(rq)
 	case EntryReap:
-		return f.reap(rq, e.Paths)
+		res = f.reap(rq, e.Paths)
+	default:
+		res = Result{Err: proto.ErrMarshallingError}
 	}
-	return Result{Err: proto.ErrMarshallingError}
+	res.SoftQuota, f.softQuota = f.softQuota, nil
+	return res
+}
+
+// checkQuota applies the quota rules to a write of path and remembers a
+// soft-limit excess for the Result.
+func (f *FSM) checkQuota(path string, countDelta int, bytesDelta int64) error {
+	soft, err := f.tree.CheckQuota(path, countDelta, bytesDelta, f.cfg.EnforceQuota)
+	if err != nil {
+		return err
+	}
+	if soft {
+		f.softQuota = append(f.softQuota, path)
+	}
+	return nil
 }
 
 // request is the context of one applied request.

@@ -67,7 +67,7 @@ func (f *FSM) setData(rq *request, req *proto.SetDataRequest) (proto.Record, []C
 		return nil, nil, proto.ErrNoAuth
 	}
 	delta := int64(len(req.Data)) - int64(len(node.Data()))
-	if _, err := f.tree.CheckQuota(req.Path, 0, delta, f.cfg.EnforceQuota); err != nil {
+	if err := f.checkQuota(req.Path, 0, delta); err != nil {
 		return nil, nil, proto.ErrQuotaExceeded
 	}
 	if req.Version != -1 && req.Version != node.Version() {

@@ -235,3 +235,27 @@ func TestRawBadInputIsContained(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+// TestRawNotificationsFilteredByReadACL pins the CVE-2024-23944 rule: a
+// watcher without READ on the changed node hears nothing about it, while a
+// node it may read still notifies it.
+func TestRawNotificationsFilteredByReadACL(t *testing.T) {
+	s := zktest.Start(t)
+	stranger, _ := dialRaw(t, s.Addr, 0, nil, 0, 4000)
+	owner, _ := dialRaw(t, s.Addr, 0, nil, 0, 4000)
+	owner.send(&proto.RequestHeader{Xid: proto.XidAuth, Type: proto.OpAuth}, &proto.AuthPacket{Scheme: "digest", Auth: []byte("alice:pw")}, nil)
+	if h, _ := owner.expectReply(proto.XidAuth); h.Err != proto.OK {
+		t.Fatalf("auth: %v", h.Err)
+	}
+	stranger.mustOK("addWatch recursive /", proto.OpAddWatch, &proto.AddWatchRequest{Path: "/", Mode: proto.AddWatchPersistentRecursive})
+	private := []proto.ACL{{Perms: proto.PermAll, ID: proto.Id{Scheme: "auth", ID: ""}}}
+	owner.mustOK("create private", proto.OpCreate, &proto.CreateRequest{Path: "/private", ACL: private})
+	owner.mustOK("set private", proto.OpSetData, &proto.SetDataRequest{Path: "/private", Data: []byte("s"), Version: -1})
+	owner.mustOK("create public", proto.OpCreate, create("/public", nil, 0))
+	evs := stranger.waitEvents(1)
+	if len(evs) != 1 || evs[0].Path != "/public" || evs[0].Type != proto.EventNodeCreated {
+		t.Fatalf("stranger saw %+v; want only NodeCreated /public", evs)
+	}
+	// The stranger's exists on the private node is NoAuth and sets no watch.
+	stranger.mustErr("exists private", proto.ErrNoAuth, proto.OpExists, &proto.ExistsRequest{Path: "/private", Watch: true})
+}

@@ -25,6 +25,10 @@ func (s *Server) applyBatch(batch []Committed) {
 		}
 		res := s.fsm.Apply(ce.Index, &e)
 		zxid := int64(ce.Index)
+		for _, p := range res.SoftQuota {
+			s.softQuota.Add(1)
+			s.log.Warn("quota exceeded; write allowed (soft limit or enforceQuota off)", "path", p, "zxid", zxid)
+		}
 		s.deliver(res.Changes, zxid)
 		s.route(&e, &res, zxid)
 	}

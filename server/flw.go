@@ -112,7 +112,8 @@ func (s *Server) writeSrvr(b *strings.Builder, withClients bool) {
 	fmt.Fprintf(b, "Outstanding: %d\n", s.outstanding())
 	fmt.Fprintf(b, "Zxid: 0x%x\n", s.fsm.LastZxid())
 	fmt.Fprintf(b, "Mode: %s\n", s.cfg.Info.Mode)
-	fmt.Fprintf(b, "Node count: %d\n", s.fsm.Tree().NodeCount())
+	// ZooKeeper counts the root twice (as "/" and ""): 5 on a fresh server.
+	fmt.Fprintf(b, "Node count: %d\n", s.fsm.Tree().NodeCount()+1)
 }
 
 func (s *Server) outstanding() int {
@@ -174,7 +175,7 @@ func (s *Server) writeMntr(b *strings.Builder) {
 		{"zk_num_alive_connections", fmt.Sprint(len(s.conns))},
 		{"zk_outstanding_requests", fmt.Sprint(s.outstanding())},
 		{"zk_uptime", fmt.Sprint(time.Since(s.started).Milliseconds())},
-		{"zk_znode_count", fmt.Sprint(t.NodeCount())},
+		{"zk_znode_count", fmt.Sprint(t.NodeCount() + 1)},
 		{"zk_watch_count", fmt.Sprint(total)},
 		{"zk_ephemerals_count", fmt.Sprint(t.EphemeralCount())},
 		{"zk_approximate_data_size", fmt.Sprint(t.ApproximateDataSize())},
@@ -183,6 +184,7 @@ func (s *Server) writeMntr(b *strings.Builder) {
 		{"zk_open_file_descriptor_count", fmt.Sprint(openFDs())},
 		{"zk_max_file_descriptor_count", fmt.Sprint(maxFDs())},
 		{"zk_last_zxid", fmt.Sprintf("0x%x", s.fsm.LastZxid())},
+		{"zk_quota_soft_exceeded_count", fmt.Sprint(s.softQuota.Load())},
 	}
 	for _, p := range kv {
 		fmt.Fprintf(b, "%s\t%s\n", p[0], p[1])

@@ -32,6 +32,8 @@ type Server struct {
 	received atomic.Int64
 	sent     atomic.Int64
 	numConns atomic.Int64
+	// softQuota counts writes that went over a soft quota limit.
+	softQuota atomic.Int64
 
 	// ipMu guards perIP (accept goroutine and connection teardown).
 	ipMu  sync.Mutex

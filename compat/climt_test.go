@@ -35,7 +35,6 @@ type interactive struct {
 	t     *testing.T
 	stdin io.WriteCloser
 	out   *lockedBuffer
-	mark  int
 }
 
 func (c *interactive) step(line string, wants ...string) string {

@@ -226,7 +226,7 @@ func (s *Server) writeEnvi(b *strings.Builder) {
 		{"host.name", host},
 		{"java.version", runtime.Version()},
 		{"java.vendor", "zkd (Go)"},
-		{"java.home", runtime.GOROOT()},
+		{"java.home", ""},
 		{"java.class.path", ""},
 		{"java.library.path", ""},
 		{"java.io.tmpdir", os.TempDir()},

@@ -40,21 +40,20 @@ type Server struct {
 	perIP map[string]int
 
 	// state loop only
-	nextConn   watch.ConnID
-	conns      map[watch.ConnID]*conn
-	bySession  map[int64]*conn
-	pending    map[int64]*pendingConnect
-	expiring   map[int64]bool
-	watches    *watch.Registry
-	tracker    *session.Tracker
-	nextSID    int64
-	wasLeader  bool
-	proposer   *proposer
-	syncs      []*syncWait
-	applied    uint64
-	stats      latencyStats
-	lastReap   time.Time
-	reapBudget int
+	nextConn  watch.ConnID
+	conns     map[watch.ConnID]*conn
+	bySession map[int64]*conn
+	pending   map[int64]*pendingConnect
+	expiring  map[int64]bool
+	watches   *watch.Registry
+	tracker   *session.Tracker
+	nextSID   int64
+	wasLeader bool
+	proposer  *proposer
+	syncs     []*syncWait
+	applied   uint64
+	stats     latencyStats
+	lastReap  time.Time
 }
 
 // pendingConnect is a handshake waiting for its createSession entry.

@@ -79,8 +79,11 @@ func (c *conn) writeLoop() {
 			for i := range frames[:n] {
 				frames[i] = nil
 			}
-			spare = frames[:0]
 		}
+		// The array just taken becomes the next spare even when it was
+		// empty: the queue now appends into the previous spare, and
+		// handing that one back would let queue and writer share it.
+		spare = frames[:0]
 		if closing {
 			// A last look: frames pushed before closing was set are
 			// already taken, push refuses new ones after it.

@@ -29,6 +29,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
+	cfg.DataLogDir = cfg.DataDir
 	cfg.TickTime = 200 * time.Millisecond
 	cfg.MinSessionTimeout = 400 * time.Millisecond
 	cfg.MaxSessionTimeout = 20 * time.Second
@@ -41,6 +42,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
+	cfg.ClientPort = ln.Addr().(*net.TCPAddr).Port
 	var log *slog.Logger
 	if os.Getenv("ZKD_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

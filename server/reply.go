@@ -31,22 +31,24 @@ func (s *Server) reply(c *conn, xid int32, zxid int64, err proto.Code, body prot
 	}
 	c.lastXid = xid
 	c.lastZxid = zxid
-	if c.out.push(f) {
-		s.sent.Add(1)
-	}
+	s.pushFrame(c, f)
 }
 
 // notify queues a watch notification on c.
 func (s *Server) notify(c *conn, typ proto.EventType, path string, zxid int64) {
-	f := frame(&proto.ReplyHeader{Xid: proto.XidNotification, Zxid: zxid, Err: proto.OK},
-		&proto.WatcherEvent{Type: typ, State: proto.StateSyncConnected, Path: path})
-	if c.out.push(f) {
-		s.sent.Add(1)
-	}
+	s.pushFrame(c, frame(&proto.ReplyHeader{Xid: proto.XidNotification, Zxid: zxid, Err: proto.OK},
+		&proto.WatcherEvent{Type: typ, State: proto.StateSyncConnected, Path: path}))
 }
 
 // closeConn flushes what is queued on c and closes it.
 func (s *Server) closeConn(c *conn) {
 	c.closed = true
 	c.out.closeAfterFlush()
+}
+
+// pushFrame queues an already encoded frame on c and counts it.
+func (s *Server) pushFrame(c *conn, f []byte) {
+	if c.out.push(f) {
+		s.sent.Add(1)
+	}
 }

@@ -5,7 +5,7 @@
 //
 // # Ownership
 //
-// One goroutine, the state loop (loop.go), owns the fsm, the watch registry,
+// One goroutine, the state loop (Server.run in server.go), owns the fsm, the watch registry,
 // the session tracker, every connection's session state (auth ids, pending
 // queue) and the set of live connections. Everything else talks to it by
 // message: connection readers hand it decoded requests, the Replicator hands

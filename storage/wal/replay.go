@@ -1,0 +1,98 @@
+package wal
+
+import (
+	"fmt"
+	"slices"
+
+	"go.etcd.io/raft/v3/raftpb"
+)
+
+// replay folds the log's records, in order, into what ReadAll returns; the
+// rules are in doc.go (Replay).
+type replay struct {
+	dir  string
+	hs   hardState
+	snap SnapshotMarker
+	ents []*raftpb.Entry
+	// seen: an entry was read; only the very first may start anywhere.
+	seen bool
+	// firstPath and firstOff locate ents[0] when it was read with nothing
+	// before it, for the final check.
+	firstPath string
+	firstOff  int
+}
+
+func (r *replay) record(typ byte, payload []byte, path string, off int) error {
+	switch typ {
+	case typeEntry:
+		return r.entry(payload, path, off)
+	case typeHardState:
+		r.hs = decodeHardState(payload)
+	case typeSnapshot:
+		r.marker(decodeSnapshot(payload))
+	}
+	return nil
+}
+
+func (r *replay) entry(payload []byte, path string, off int) error {
+	idx := entryIndex(payload)
+	if idx == 0 {
+		return refusal(ErrCorrupt, r.dir, path, off, "entry with index 0")
+	}
+	wasSeen := r.seen
+	r.seen = true
+	if idx <= r.snap.Index {
+		return nil // covered by the snapshot
+	}
+	if n := len(r.ents); n > 0 {
+		first := r.ents[0].GetIndex()
+		last := first + uint64(n) - 1
+		switch {
+		case idx > last+1:
+			return refusal(ErrIndexGap, r.dir, path, off, fmt.Sprintf("entry %d follows entry %d", idx, last))
+		case idx < first:
+			r.truncate(0)
+		default:
+			r.truncate(int(idx - first)) // raft overwrote a conflicting tail
+		}
+	} else if wasSeen && idx != r.snap.Index+1 {
+		return refusal(ErrIndexGap, r.dir, path, off,
+			fmt.Sprintf("entry %d follows the snapshot marker at %d", idx, r.snap.Index))
+	}
+	if len(r.ents) == 0 {
+		r.firstPath, r.firstOff = path, off
+	}
+	r.ents = append(r.ents, decodeEntry(payload))
+	return nil
+}
+
+// truncate keeps the first n entries.
+func (r *replay) truncate(n int) {
+	clear(r.ents[n:])
+	r.ents = r.ents[:n]
+}
+
+func (r *replay) marker(m SnapshotMarker) {
+	r.snap = m
+	if len(r.ents) == 0 {
+		return
+	}
+	first := r.ents[0].GetIndex()
+	if m.Index >= first {
+		drop := min(int(m.Index-first+1), len(r.ents))
+		r.ents = slices.Delete(r.ents, 0, drop)
+	}
+}
+
+// finish checks that the entries start right after the snapshot marker.
+func (r *replay) finish() error {
+	if len(r.ents) == 0 {
+		return nil
+	}
+	if first := r.ents[0].GetIndex(); first != r.snap.Index+1 {
+		return refusal(ErrIndexGap, r.dir, r.firstPath, r.firstOff, fmt.Sprintf(
+			"the log starts at entry %d but the newest snapshot marker is at %d: entries %d to %d are missing",
+			first, r.snap.Index, r.snap.Index+1, first-1))
+	}
+	return nil
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/zkd-io/zkd/fsm"
 	"github.com/zkd-io/zkd/raftnode"
 	"github.com/zkd-io/zkd/server"
+	"github.com/zkd-io/zkd/storage/wal"
 )
 
 // Node is one running zkd server.
@@ -25,6 +26,7 @@ type Node struct {
 	cfg      config.Config
 	log      *slog.Logger
 	raft     *raftnode.Node
+	store    *raftnode.DiskStorage
 	srv      *server.Server
 	ln       net.Listener
 	commit   chan []server.Committed
@@ -68,8 +70,24 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	if id == 0 {
 		id = 1
 	}
-	rn, err := raftnode.Start(ctx, raftnode.Config{ID: id, Peers: []uint64{id}, Logger: log.With("pkg", "raft")})
+	logDir := cfg.DataLogDir
+	if logDir == "" {
+		logDir = cfg.DataDir
+	}
+	w, err := wal.Open(wal.Options{Dir: filepath.Join(logDir, walDirName), NodeID: id, Logger: log.With("pkg", "wal")})
 	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("open write-ahead log: %w", err)
+	}
+	store, err := raftnode.OpenDiskStorage(w)
+	if err != nil {
+		w.Close()
+		ln.Close()
+		return nil, err
+	}
+	rn, err := raftnode.Start(ctx, raftnode.Config{ID: id, Peers: []uint64{id}, Storage: store, Logger: log.With("pkg", "raft")})
+	if err != nil {
+		store.Close()
 		ln.Close()
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
@@ -83,7 +101,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		MaxDataBytes:    cfg.JuteMaxBuffer,
 	})
 	nctx, cancel := context.WithCancel(context.Background())
-	n := &Node{cfg: cfg, log: log, raft: rn, ln: ln, commit: make(chan []server.Committed, 64), ctx: nctx, cancel: cancel, serveErr: make(chan error, 1)}
+	n := &Node{cfg: cfg, log: log, raft: rn, store: store, ln: ln, commit: make(chan []server.Committed, 64), ctx: nctx, cancel: cancel, serveErr: make(chan error, 1)}
 	srv, err := server.New(server.Config{
 		Listener:               ln,
 		FSM:                    f,
@@ -113,12 +131,21 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	if err != nil {
 		cancel()
 		rn.Close()
+		store.Close()
 		ln.Close()
 		return nil, err
 	}
 	n.srv = srv
-	n.wg.Add(2)
+	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.pump() }()
+	// Replay what the log already committed before accepting clients, so
+	// that a reconnecting client finds its session and never sees the past.
+	srv.Start()
+	if err := n.waitReplay(ctx, rn.Status().GetCommit()); err != nil {
+		n.Close()
+		return nil, err
+	}
+	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.serveErr <- srv.Serve() }()
 	log.Info("zkd serving", "addr", ln.Addr().String(), "dataDir", cfg.DataDir, "mode", "standalone")
 	return n, nil
@@ -135,7 +162,31 @@ func (n *Node) Close() error {
 		err = rerr
 	}
 	n.wg.Wait()
+	if cerr := n.store.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
 	return err
+}
+
+// walDirName is the WAL's directory under dataLogDir (ZooKeeper keeps its
+// own logs in version-2, so both can share a directory).
+const walDirName = "zkd-wal"
+
+// waitReplay waits until the state loop has applied index.
+func (n *Node) waitReplay(ctx context.Context, index uint64) error {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for n.srv.AppliedIndex() < index {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("replay the log to index %d: %w", index, ctx.Err())
+		case <-t.C:
+		}
+	}
+	if index > 0 {
+		n.log.Info("replayed the write-ahead log", "index", index)
+	}
+	return nil
 }
 
 // pump converts raft's committed entries for the server's state loop.

@@ -33,6 +33,7 @@ func (s *Server) applyBatch(batch []Committed) {
 		s.route(&e, &res, zxid)
 	}
 	if len(batch) > 0 {
+		s.appliedIdx.Store(s.applied)
 		s.repl.Applied(s.applied)
 		s.finishSyncs()
 	}
@@ -60,6 +61,10 @@ func (s *Server) route(e *fsm.Entry, res *fsm.Result, zxid int64) {
 	switch e.Type {
 	case fsm.EntryCreateSession:
 		if res.Err == proto.OK {
+			// Every session is tracked from the moment it exists, also
+			// sessions replayed from the log after a restart: each gets a
+			// full timeout from now.
+			s.tracker.Touch(e.Session, e.Timeout, s.nowMs())
 			s.finishCreate(e.Session)
 		} else if p := s.pending[e.Session]; p != nil {
 			delete(s.pending, e.Session)

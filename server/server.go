@@ -22,9 +22,10 @@ type Server struct {
 	repl  Replicator
 	inbox chan func()
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	startOnce sync.Once
 
 	started time.Time
 
@@ -34,6 +35,8 @@ type Server struct {
 	numConns atomic.Int64
 	// softQuota counts writes that went over a soft quota limit.
 	softQuota atomic.Int64
+	// appliedIdx mirrors applied for other goroutines.
+	appliedIdx atomic.Uint64
 
 	// ipMu guards perIP (accept goroutine and connection teardown).
 	ipMu  sync.Mutex
@@ -104,10 +107,22 @@ func New(cfg Config) (*Server, error) {
 // Addr returns the listener's address.
 func (s *Server) Addr() net.Addr { return s.cfg.Listener.Addr() }
 
-// Serve runs the state loop and accepts connections until Close.
+// Start runs the state loop and the proposer: committed entries are
+// applied from here on, before any client is accepted. Serve calls it if
+// the caller did not.
+func (s *Server) Start() {
+	s.startOnce.Do(func() {
+		s.goFunc(s.run)
+		s.goFunc(s.proposer.run)
+	})
+}
+
+// AppliedIndex returns the highest log index the state loop has applied.
+func (s *Server) AppliedIndex() uint64 { return s.appliedIdx.Load() }
+
+// Serve accepts connections until Close.
 func (s *Server) Serve() error {
-	s.goFunc(s.run)
-	s.goFunc(s.proposer.run)
+	s.Start()
 	for {
 		nc, err := s.cfg.Listener.Accept()
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,8 @@ type Server struct {
 	Node *node.Node
 	Addr string
 	Cfg  config.Config
+	once sync.Once
+	err  error
 }
 
 // Option adjusts the config before the server starts.
@@ -29,7 +32,6 @@ func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
-	cfg.DataLogDir = cfg.DataDir
 	cfg.TickTime = 200 * time.Millisecond
 	cfg.MinSessionTimeout = 400 * time.Millisecond
 	cfg.MaxSessionTimeout = 20 * time.Second
@@ -37,6 +39,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	cfg.FourLetterAll = true
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.DataLogDir == "" || cfg.DataLogDir == config.Default().DataLogDir {
+		cfg.DataLogDir = cfg.DataDir
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -54,10 +59,23 @@ func Start(t testing.TB, opts ...Option) *Server {
 		ln.Close()
 		t.Fatalf("start zkd: %v", err)
 	}
+	s := &Server{Node: n, Addr: ln.Addr().String(), Cfg: cfg}
 	t.Cleanup(func() {
-		if err := n.Close(); err != nil {
+		if err := s.Stop(); err != nil {
 			t.Errorf("close zkd: %v", err)
 		}
 	})
-	return &Server{Node: n, Addr: ln.Addr().String(), Cfg: cfg}
+	return s
+}
+
+// Stop closes the server (once); a later Start with the same DataDir
+// restarts it from its log.
+func (s *Server) Stop() error {
+	s.once.Do(func() { s.err = s.Node.Close() })
+	return s.err
+}
+
+// DataDir keeps a test's servers on one data directory across restarts.
+func DataDir(dir string) Option {
+	return func(c *config.Config) { c.DataDir = dir }
 }

@@ -5,6 +5,8 @@
 // for every goroutine. Tests and embedders use this package (and zktest)
 // rather than wiring the pieces themselves.
 //
-// Today a node is always a raft group of one member over in-memory raft
-// storage: nothing survives a restart (durable storage is the next step).
+// Today a node is always a raft group of one member. Its raft log is the
+// write-ahead log under dataLogDir/zkd-wal: every entry is fsynced before
+// it is applied, and Start replays the whole log (there are no snapshots
+// yet) before it accepts a client.
 package node

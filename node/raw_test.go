@@ -259,3 +259,38 @@ func TestRawNotificationsFilteredByReadACL(t *testing.T) {
 	// The stranger's exists on the private node is NoAuth and sets no watch.
 	stranger.mustErr("exists private", proto.ErrNoAuth, proto.OpExists, &proto.ExistsRequest{Path: "/private", Watch: true})
 }
+
+// TestRawZooKeeperQuirksFoundByTheDifferentialTester pins behaviours the
+// differential run against Apache ZooKeeper showed: "" reads as the root,
+// multiRead never sets watches, and an Unimplemented reply carries zxid -1.
+func TestRawZooKeeperQuirksFoundByTheDifferentialTester(t *testing.T) {
+	s := zktest.Start(t)
+	c, _ := dialRaw(t, s.Addr, 0, nil, 0, 4000)
+	other, _ := dialRaw(t, s.Addr, 0, nil, 0, 4000)
+	rd := c.mustOK(`getChildren ""`, proto.OpGetChildren, &proto.GetChildrenRequest{Path: ""})
+	var ch proto.GetChildrenResponse
+	ch.Decode(rd)
+	if len(ch.Children) != 1 || ch.Children[0] != "zookeeper" {
+		t.Fatalf(`getChildren("") = %v, want the root's children`, ch.Children)
+	}
+	c.mustErr(`delete ""`, proto.ErrBadArguments, proto.OpDelete, &proto.DeleteRequest{Path: "", Version: -1})
+
+	c.mustOK("create /mr", proto.OpCreate, create("/mr", nil, 0))
+	c.mustOK("multiRead with watch flags", proto.OpMultiRead, &proto.MultiRequest{Ops: []proto.MultiOp{
+		{Type: proto.OpGetChildren, Req: &proto.GetChildrenRequest{Path: "/mr", Watch: true}},
+		{Type: proto.OpGetData, Req: &proto.GetDataRequest{Path: "/mr", Watch: true}},
+	}})
+	c.mustErr("no child watch from multiRead", proto.ErrNoWatcher, proto.OpCheckWatches, &proto.CheckWatchesRequest{Path: "/mr", Type: proto.WatcherChildren})
+	c.mustErr("no data watch from multiRead", proto.ErrNoWatcher, proto.OpCheckWatches, &proto.CheckWatchesRequest{Path: "/mr", Type: proto.WatcherData})
+	other.mustOK("create child", proto.OpCreate, create("/mr/x", nil, 0))
+	c.mustOK("round trip after the change", proto.OpExists, &proto.ExistsRequest{Path: "/mr"})
+	if len(c.events) != 0 {
+		t.Fatalf("multiRead watch fired: %+v", c.events)
+	}
+
+	h, _ := c.call(55, nil)
+	if h.Err != proto.ErrUnimplemented || h.Zxid != -1 {
+		t.Fatalf("unknown opcode reply %+v, want Unimplemented with zxid -1", h)
+	}
+	c.expectClosed()
+}

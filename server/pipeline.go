@@ -73,7 +73,9 @@ func (s *Server) onRequest(c *conn, r *request) {
 		// Unknown opcodes, a standalone check, deleteContainer from a
 		// client: Unimplemented, then close (ZooKeeper 3.9.3+).
 		s.log.Info("unsupported opcode; closing", "remote", c.remote, "op", r.op)
-		s.reply(c, r.xid, s.fsm.LastZxid(), proto.ErrUnimplemented, nil)
+		// ZooKeeper's reply carries zxid -1 here: the request never
+		// reached the point where a zxid is assigned.
+		s.reply(c, r.xid, -1, proto.ErrUnimplemented, nil)
 		c.release()
 		s.closeConn(c)
 		return

@@ -57,7 +57,7 @@ func (s *Server) answerRead(c *conn, r *request) {
 		return
 	}
 	resp, code := s.fsm.Read(c.session, s.authFor(c), r.op, req)
-	s.registerWatch(c, r.op, req, resp, code)
+	s.registerWatch(c, req, code)
 	s.reply(c, r.xid, zxid, code, resp)
 }
 
@@ -73,7 +73,9 @@ var superAuth = []proto.Id{{Scheme: "super", ID: ""}}
 
 // registerWatch adds the watch a read asked for, following ZooKeeper:
 // exists watches even an absent node; getData/getChildren only on success.
-func (s *Server) registerWatch(c *conn, op proto.OpCode, req proto.Record, resp proto.Record, code proto.Code) {
+// multiRead never sets a watch: ZooKeeper drops its sub-requests' watch
+// flags when it decodes them.
+func (s *Server) registerWatch(c *conn, req proto.Record, code proto.Code) {
 	switch q := req.(type) {
 	case *proto.ExistsRequest:
 		if q.Watch && (code == proto.OK || code == proto.ErrNoNode) {
@@ -90,17 +92,6 @@ func (s *Server) registerWatch(c *conn, op proto.OpCode, req proto.Record, resp 
 	case *proto.GetChildren2Request:
 		if q.Watch && code == proto.OK {
 			s.watches.AddChild(c.id, q.Path)
-		}
-	case *proto.MultiRequest:
-		mr, ok := resp.(*proto.MultiResponse)
-		if !ok || code != proto.OK {
-			return
-		}
-		for i, op := range q.Ops {
-			if i >= len(mr.Results) || mr.Results[i].Err != proto.OK || mr.Results[i].Type == proto.OpError {
-				continue
-			}
-			s.registerWatch(c, op.Type, op.Req, mr.Results[i].Resp, proto.OK)
 		}
 	}
 }

@@ -50,7 +50,16 @@ func New() *Tree {
 }
 
 // Get returns the node at path, or nil when there is none.
-func (t *Tree) Get(path string) *Node { return t.nodes[path] }
+//
+// As in ZooKeeper, whose node map holds the root under both "/" and "",
+// the empty path names the root (reads do not validate paths, so a
+// getData("") answers with the root).
+func (t *Tree) Get(path string) *Node {
+	if path == "" {
+		path = "/"
+	}
+	return t.nodes[path]
+}
 
 // NodeCount returns the number of znodes, "/" included (4 in a new tree).
 // ZooKeeper's zk_znode_count is one higher: its node map also holds "" as

@@ -1,0 +1,167 @@
+package diff
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zkd-io/zkd/config"
+	"github.com/zkd-io/zkd/zktest"
+)
+
+var longMode = flag.Bool("diff.long", false, "run the long differential mode (also ZKD_DIFF_LONG=1)")
+
+// plan is how many seeds and ops a run covers.
+type plan struct {
+	base    uint64 // first seed
+	seeds   int
+	ops     int
+	budget  time.Duration // stop starting new seeds after this
+	shrinks int           // shrink runs per difference
+	maxDiff int           // distinct differences to collect before failing
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// currentPlan: the default run is bounded for `go test ./...`; the long
+// mode runs many more seeds from a time-derived base (printed, so a
+// failure can be replayed with ZKD_DIFF_SEED).
+func currentPlan() plan {
+	p := plan{base: 1, seeds: 60, ops: 150, budget: 40 * time.Second, shrinks: 120, maxDiff: 3}
+	if *longMode || os.Getenv("ZKD_DIFF_LONG") == "1" {
+		p = plan{base: uint64(time.Now().UnixNano() % 1_000_000_000), seeds: 100000, ops: 400,
+			budget: 10 * time.Minute, shrinks: 400, maxDiff: 10}
+		if d, err := time.ParseDuration(os.Getenv("ZKD_DIFF_DURATION")); err == nil {
+			p.budget = d
+		}
+	}
+	if v, err := strconv.ParseUint(os.Getenv("ZKD_DIFF_SEED"), 10, 64); err == nil {
+		p.base = v
+	}
+	p.seeds = envInt("ZKD_DIFF_SEEDS", p.seeds)
+	p.ops = envInt("ZKD_DIFF_OPS", p.ops)
+	return p
+}
+
+// harness holds one ZooKeeper and one zkd for a whole test.
+type harness struct {
+	t        *testing.T
+	zk, zkd  Server
+	sessions int
+	runs     int
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	script := ZooKeeperScript()
+	if script == "" {
+		msg := "zkServer.sh not found; install the Debian package zookeeper (apt-get install zookeeper)"
+		if os.Getenv("ZKD_REQUIRE_EXTERNAL") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	start := time.Now()
+	var zk *ZooKeeper
+	var zkd *zktest.Server
+	zk = StartZooKeeper(t, script)
+	zkd = zktest.Start(t, func(c *config.Config) {
+		c.ExtendedTypesEnabled = true
+		c.ContainerCheckInterval = time.Hour // as the ZooKeeper side: no reaping during a run
+		c.MaxClientCnxns = 0
+	})
+	t.Logf("servers up in %v: zookeeper %s, zkd %s", time.Since(start).Round(time.Millisecond), zk.Addr, zkd.Addr)
+	return &harness{t: t, zk: Server{Name: "zookeeper", Addr: zk.Addr}, zkd: Server{Name: "zkd", Addr: zkd.Addr}, sessions: 3}
+}
+
+// result is one differential run.
+type result struct {
+	rep      Report
+	zk, zkd  *Trace
+	ops      []Op
+	runIndex int
+}
+
+// run executes ops on both servers (concurrently, each under a fresh run
+// root) and compares them.
+func (h *harness) run(ops []Op) result {
+	h.t.Helper()
+	h.runs++
+	opt := RunOptions{Root: fmt.Sprintf("/diff-%d", h.runs), Sessions: h.sessions}
+	if os.Getenv("ZKD_DIFF_TRACE") != "" {
+		opt.Slow = func(i int, o Op, d time.Duration) { h.t.Logf("run %d: op %d took %v: %s", h.runs, i, d, o) }
+	}
+	var wg sync.WaitGroup
+	var tzk, tzkd *Trace
+	var ezk, ezkd error
+	wg.Add(2)
+	go func() { defer wg.Done(); tzk, ezk = Run(h.zk, ops, opt) }()
+	go func() { defer wg.Done(); tzkd, ezkd = Run(h.zkd, ops, opt) }()
+	wg.Wait()
+	if ezk != nil || ezkd != nil {
+		h.t.Fatalf("run %d: zookeeper: %v; zkd: %v", h.runs, ezk, ezkd)
+	}
+	return result{rep: Compare(ops, tzk, tzkd), zk: tzk, zkd: tzkd, ops: ops, runIndex: h.runs}
+}
+
+// shrink minimises a failing stream, keeping the difference's signature.
+func (h *harness) shrink(res result, budget int) (result, int) {
+	sig := res.rep.Diff.Signature()
+	ops := res.ops[:res.rep.Diff.Op+1]
+	last := res
+	fails := func(cand []Op) bool {
+		r := h.run(cand)
+		if r.rep.Diff != nil && r.rep.Diff.Signature() == sig {
+			last = r
+			return true
+		}
+		return false
+	}
+	if !fails(ops) {
+		return res, 1 // not reproducible on its own; report the original
+	}
+	small, calls := Shrink(ops, fails, budget)
+	if len(last.ops) != len(small) {
+		last = h.run(small)
+	}
+	return last, calls + 1
+}
+
+// describe renders a difference for the test log: the seed, the shortest
+// stream, the differing fields and both full outcomes of the last op.
+func describe(seed uint64, orig result, small result, calls int) string {
+	var b strings.Builder
+	d := small.rep.Diff
+	fmt.Fprintf(&b, "DIFFERENCE seed=%d (first at op %d of %d; shrunk to %d ops with %d runs)\n",
+		seed, orig.rep.Diff.Op, len(orig.ops), len(small.ops), calls)
+	fmt.Fprintf(&b, "replay: ZKD_DIFF_SEED=%d ZKD_DIFF_SEEDS=1 ZKD_DIFF_OPS=%d go test ./compat/diff -run TestDifferential/random\n", seed, len(orig.ops))
+	b.WriteString("shortest sequence:\n")
+	b.WriteString(FormatOps(small.ops))
+	b.WriteString(d.String())
+	if d.Op < len(small.zk.Outcomes) {
+		fmt.Fprintf(&b, "  zookeeper outcome: %s\n", showOutcome(small.zk.Outcomes[d.Op]))
+		fmt.Fprintf(&b, "  zkd outcome:       %s\n", showOutcome(small.zkd.Outcomes[d.Op]))
+	}
+	return b.String()
+}
+
+func showOutcome(o Outcome) string {
+	var parts []string
+	for _, f := range o.Fields {
+		parts = append(parts, f.Key+"="+f.Val)
+	}
+	for _, f := range o.eventFields() {
+		parts = append(parts, f.Key+"=["+f.Val+"]")
+	}
+	return strings.Join(parts, " ")
+}

@@ -274,6 +274,12 @@ func TestRawZooKeeperQuirksFoundByTheDifferentialTester(t *testing.T) {
 		t.Fatalf(`getChildren("") = %v, want the root's children`, ch.Children)
 	}
 	c.mustErr(`delete ""`, proto.ErrBadArguments, proto.OpDelete, &proto.DeleteRequest{Path: "", Version: -1})
+	var all proto.GetAllChildrenNumberResponse
+	rd = c.mustOK(`getAllChildrenNumber ""`, proto.OpGetAllChildrenNumber, &proto.GetAllChildrenNumberRequest{Path: ""})
+	all.Decode(rd)
+	if all.TotalNumber != 4 { // "/", /zookeeper, /zookeeper/quota, /zookeeper/config
+		t.Fatalf(`getAllChildrenNumber("") = %d, want 4 (every node but the "" alias)`, all.TotalNumber)
+	}
 
 	c.mustOK("create /mr", proto.OpCreate, create("/mr", nil, 0))
 	c.mustOK("multiRead with watch flags", proto.OpMultiRead, &proto.MultiRequest{Ops: []proto.MultiOp{

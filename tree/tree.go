@@ -74,6 +74,11 @@ func (t *Tree) ApproximateDataSize() int64 { return t.dataSize }
 // path does not exist). For "/" that is every other node, /zookeeper and
 // its children included, as in ZooKeeper.
 func (t *Tree) AllChildrenNumber(path string) int {
+	if path == "" {
+		// ZooKeeper counts every key of its node map below "", which is
+		// every node but the "" alias itself.
+		return len(t.nodes)
+	}
 	n := t.nodes[path]
 	if n == nil {
 		return 0

@@ -54,6 +54,15 @@ var allowList = []Allowance{
 		Apply: allowStandaloneCheck,
 	},
 	{
+		Name:  "utf8-strings",
+		Since: "zkd (deliberate; every ZooKeeper version differs)",
+		Reason: "Jute's Java string writer encodes a character outside the BMP as two 3-byte " +
+			"surrogate sequences (CESU-8), which a Java client decodes to U+FFFD; zkd echoes the " +
+			"standard UTF-8 the client sent. Only strings ZooKeeper echoes back show it (the sync " +
+			"path, ACL ids, whoAmI users): paths with such characters are invalid in both",
+		Apply: allowUTF8Strings,
+	},
+	{
 		Name:   "version-string",
 		Since:  "3.9.3",
 		Reason: "zkd reports itself as \"3.9.3-zkd-…\" in srvr/envi/mntr; the Debian server says 3.8.0",
@@ -157,4 +166,16 @@ func keepOnly(fs []Field, prefix string) []Field {
 		}
 	}
 	return out
+}
+
+// allowUTF8Strings drops fields where ZooKeeper's value holds a CESU-8
+// surrogate and zkd's holds none.
+func allowUTF8Strings(c *pairCtx) bool {
+	did := false
+	for _, f := range append([]Field(nil), c.zk.Fields...) {
+		if hasCESU8(f.Val) && !hasCESU8(c.zkd.Get(f.Key)) {
+			did = erase(c, f.Key) || did
+		}
+	}
+	return did
 }

@@ -83,35 +83,78 @@ func runSeeds(t *testing.T, h *harness, p plan) {
 
 }
 
-// controlRun proves the tester can fail: a mutator makes the zkd side
-// report every getChildren2 cversion one too high, and the tester must
-// report that difference and shrink it to a handful of ops.
-func controlRun(t *testing.T, h *harness) {
-	saved := h.zkd.Mutate
-	h.zkd.Mutate = func(op Op, rec proto.Record) {
+// mutators play deliberately wrong servers for the control subtest: each
+// breaks one rule in zkd's replies, and the tester must report a
+// difference in the named field and shrink it to at most maxOps ops.
+var mutators = []struct {
+	name   string
+	field  string // a differing field the report must name
+	maxOps int
+	mutate func(op Op, rec proto.Record)
+}{
+	{"cversion one too high", "stat.cversion", 2, func(op Op, rec proto.Record) {
 		if r, ok := rec.(*proto.GetChildren2Response); ok {
 			r.Stat.Cversion++
 		}
-	}
+	}},
+	{"mtime moved off its zxid", "stat.mtime", 3, func(op Op, rec proto.Record) {
+		// Only some replies: a server wrong everywhere alike would be
+		// consistent, and times are compared only by their relations.
+		switch r := rec.(type) {
+		case *proto.GetDataResponse:
+			if r.Stat.Mzxid != r.Stat.Czxid {
+				r.Stat.Mtime++
+			}
+		case *proto.ExistsResponse:
+			if r.Stat.Mzxid != r.Stat.Czxid {
+				r.Stat.Mtime++
+			}
+		}
+	}},
+	{"sequence suffix off by one", "path", 3, func(op Op, rec proto.Record) {
+		if r, ok := rec.(*proto.CreateResponse); ok && strings.HasSuffix(r.Path, "0000000001") {
+			r.Path = strings.TrimSuffix(r.Path, "1") + "2"
+		}
+	}},
+	{"ACL perms widened", "acl", 3, func(op Op, rec proto.Record) {
+		if r, ok := rec.(*proto.GetACLResponse); ok {
+			for i := range r.ACL {
+				r.ACL[i].Perms |= proto.PermAdmin
+			}
+		}
+	}},
+}
+
+// controlRun proves the tester can fail: for each mutator, the tester must
+// report the broken field within a few seeds and shrink it to a handful of
+// ops.
+func controlRun(t *testing.T, h *harness) {
+	saved := h.zkd.Mutate
 	defer func() { h.zkd.Mutate = saved }()
-	cfg := Config{Ops: 60, Sessions: h.sessions, TTL: true}
-	for seed := uint64(1); seed <= 10; seed++ {
-		res := h.run(Generate(seed, cfg))
-		if res.rep.Diff == nil {
-			continue
+	cfg := Config{Ops: 80, Sessions: h.sessions, TTL: true}
+	for _, m := range mutators {
+		h.zkd.Mutate = m.mutate
+		caught := false
+		for seed := uint64(1); seed <= uint64(envInt("ZKD_DIFF_CONTROL_SEEDS", 30)) && !caught; seed++ {
+			res := h.run(Generate(seed, cfg))
+			if res.rep.Diff == nil {
+				continue
+			}
+			caught = true
+			if !strings.Contains(res.rep.Diff.Signature(), m.field) {
+				t.Fatalf("control %q: expected a %s difference, got %s", m.name, m.field, res.rep.Diff)
+			}
+			small, calls := h.shrink(res, 60)
+			if len(small.ops) > m.maxOps || small.rep.Diff == nil {
+				t.Fatalf("control %q: shrunk to %d ops:\n%s", m.name, len(small.ops), describe(seed, res, small, calls))
+			}
+			t.Logf("control %q: caught at seed %d op %d, shrunk to %d op(s) in %d runs:\n%s",
+				m.name, seed, res.rep.Diff.Op, len(small.ops), calls, FormatOps(small.ops))
 		}
-		if !strings.Contains(res.rep.Diff.Signature(), "stat.cversion") {
-			t.Fatalf("control: expected a cversion difference, got %s", res.rep.Diff)
+		if !caught {
+			t.Errorf("control %q: no difference reported against the mutated server", m.name)
 		}
-		small, calls := h.shrink(res, 60)
-		if len(small.ops) > 2 || small.rep.Diff == nil || small.ops[small.rep.Diff.Op].Kind != KindGetChildren2 {
-			t.Fatalf("control: shrunk to %d ops:\n%s", len(small.ops), describe(seed, res, small, calls))
-		}
-		t.Logf("control: mutated cversion caught at seed %d op %d, shrunk to %d op(s) in %d runs:\n%s",
-			seed, res.rep.Diff.Op, len(small.ops), calls, FormatOps(small.ops))
-		return
 	}
-	t.Fatal("control: the tester reported no difference against a server whose cversions are wrong")
 }
 
 // srvrShape compares the srvr four-letter word: the same lines in the same

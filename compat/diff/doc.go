@@ -88,7 +88,9 @@
 // ops); -diff.long or ZKD_DIFF_LONG=1 runs 400-op streams from a
 // time-derived base seed for ZKD_DIFF_DURATION (default 10 min). Without
 // zkServer.sh the test skips naming the Debian package zookeeper, and fails
-// under ZKD_REQUIRE_EXTERNAL=1. A control subtest makes the zkd side report
-// every getChildren2 cversion one too high (Server.Mutate) and asserts the
-// tester reports and shrinks that difference.
+// under ZKD_REQUIRE_EXTERNAL=1. A control subtest plays deliberately wrong
+// servers through Server.Mutate (cversion one too high, mtime off its
+// zxid, a sequence suffix off by one, ACL perms widened) and asserts the
+// tester reports each and shrinks it to a few ops; a knownBugs subtest
+// replays each known bug's Repro and says when one no longer reproduces.
 package diff

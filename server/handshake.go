@@ -94,8 +94,7 @@ func (s *Server) detach(c *conn) {
 	}
 	s.watches.RemoveConn(c.id)
 	c.closed = true
-	for _, r := range c.queue {
-		_ = r
+	for range c.queue {
 		c.release()
 	}
 	c.queue = nil

@@ -85,7 +85,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		ln.Close()
 		return nil, err
 	}
-	rn, err := raftnode.Start(ctx, raftnode.Config{ID: id, Peers: []uint64{id}, Storage: store, Logger: log.With("pkg", "raft")})
+	rn, err := raftnode.Start(ctx, raftnode.Config{ID: id, Peers: []uint64{id}, Storage: store, Logger: raftLogger(log)})
 	if err != nil {
 		store.Close()
 		ln.Close()

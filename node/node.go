@@ -123,7 +123,6 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 			ClientPort: cfg.ClientPort,
 			DataDir:    cfg.DataDir,
 			DataLogDir: cfg.DataLogDir,
-			ServerID:   int64(cfg.MyID),
 			Mode:       "standalone",
 			DirSize:    func() (int64, int64) { return dirSize(cfg.DataDir), dirSize(cfg.DataLogDir) },
 		},

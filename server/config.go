@@ -39,10 +39,8 @@ type Info struct {
 	ClientPort int
 	DataDir    string
 	DataLogDir string
-	ServerID   int64
 	Mode       string // "standalone", "leader", ...
 	DirSize    func() (data, log int64)
-	ExtraConf  [][2]string
 }
 
 // Config configures a Server.

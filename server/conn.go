@@ -58,7 +58,6 @@ type request struct {
 	arrived time.Time
 	// readIndex is the index a sync waits for once known.
 	readIndex uint64
-	ready     bool
 }
 
 // kill tears the connection down at once, dropping queued output.

@@ -208,9 +208,6 @@ func (s *Server) writeConf(b *strings.Builder) {
 	fmt.Fprintf(b, "maxSessionTimeout=%d\n", s.cfg.MaxSessionTimeout.Milliseconds())
 	fmt.Fprintf(b, "clientPortListenBacklog=-1\n")
 	fmt.Fprintf(b, "serverId=%d\n", s.cfg.ServerID)
-	for _, kv := range i.ExtraConf {
-		fmt.Fprintf(b, "%s=%s\n", kv[0], kv[1])
-	}
 }
 
 func (s *Server) writeEnvi(b *strings.Builder) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/zkd-io/zkd/fsm"
 	"github.com/zkd-io/zkd/proto"
+	"github.com/zkd-io/zkd/session"
 	"github.com/zkd-io/zkd/watch"
 )
 
@@ -32,7 +33,7 @@ func (s *Server) onConnect(c *conn, req *proto.ConnectRequest, result chan bool)
 	timeout := s.negotiate(req.TimeOut)
 	if req.SessionID == 0 {
 		id := s.nextSID
-		s.nextSID = nextSessionID(id)
+		s.nextSID = session.NextID(id)
 		pw := make([]byte, 16)
 		_, _ = rand.Read(pw)
 		s.pending[id] = &pendingConnect{c: c, timeout: timeout, password: pw, hasReadOnly: req.HasReadOnly, result: result}

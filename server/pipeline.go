@@ -6,10 +6,7 @@ import (
 
 	"github.com/zkd-io/zkd/fsm"
 	"github.com/zkd-io/zkd/proto"
-	"github.com/zkd-io/zkd/session"
 )
-
-func nextSessionID(id int64) int64 { return session.NextID(id) }
 
 func hexID(id int64) string { return fmt.Sprintf("0x%x", uint64(id)) }
 
@@ -161,7 +158,6 @@ func (s *Server) startSync(c *conn, r *request) {
 				return
 			}
 			r.readIndex = idx
-			r.ready = true
 			s.syncs = append(s.syncs, &syncWait{c: c, req: r})
 			s.finishSyncs()
 		})

@@ -32,7 +32,6 @@ type Server struct {
 	// counters read by four-letter words from any goroutine
 	received atomic.Int64
 	sent     atomic.Int64
-	numConns atomic.Int64
 	// softQuota counts writes that went over a soft quota limit.
 	softQuota atomic.Int64
 	// appliedIdx mirrors applied for other goroutines.
@@ -207,7 +206,6 @@ func (s *Server) accept(nc net.Conn) {
 		dead:   make(chan struct{}),
 		est:    time.Now(),
 	}
-	s.numConns.Add(1)
 	s.goFunc(func() {
 		select {
 		case <-s.ctx.Done():
@@ -218,7 +216,6 @@ func (s *Server) accept(nc net.Conn) {
 	s.goFunc(c.writeLoop)
 	s.goFunc(func() {
 		c.readLoop()
-		s.numConns.Add(-1)
 		if s.cfg.MaxClientCnxns > 0 {
 			s.ipMu.Lock()
 			if s.perIP[host]--; s.perIP[host] <= 0 {

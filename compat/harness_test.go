@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zkd-io/zkd/compat/diff"
 )
 
 var (
@@ -137,20 +139,9 @@ autopurge.purgeInterval=1
 	return nil
 }
 
-func fourLetter(addr, cmd string) (string, error) {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(3 * time.Second))
-	if _, err := c.Write([]byte(cmd)); err != nil {
-		return "", err
-	}
-	var buf bytes.Buffer
-	_, err = buf.ReadFrom(c)
-	return buf.String(), err
-}
+// fourLetter sends a four-letter word; the differential tester has the one
+// implementation.
+func fourLetter(addr, cmd string) (string, error) { return diff.FourLetter(addr, cmd) }
 
 // run executes a client command with a deadline and returns its output.
 func run(t *testing.T, timeout time.Duration, stdin string, name string, args ...string) string {

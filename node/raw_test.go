@@ -3,7 +3,6 @@ package node_test
 import (
 	"sort"
 	"testing"
-	"time"
 
 	"github.com/zkd-io/zkd/proto"
 	"github.com/zkd-io/zkd/zktest"
@@ -233,7 +232,6 @@ func TestRawBadInputIsContained(t *testing.T) {
 	if string(gd.Data) != "ok" {
 		t.Fatalf("bystander data %q", gd.Data)
 	}
-	_ = time.Second
 }
 
 // TestRawNotificationsFilteredByReadACL pins the CVE-2024-23944 rule: a

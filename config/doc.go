@@ -25,6 +25,10 @@
 //
 // # Honoured zoo.cfg keys
 //
+// Honoured here means parsed, validated and placed in Config. Some fields
+// (autopurge, snapCount, admin, the ensemble keys) have no effect on the
+// server yet; the README says which settings it acts on today.
+//
 // dataDir (required), dataLogDir (default dataDir), clientPort,
 // clientPortAddress, tickTime (ms), initLimit, syncLimit, maxClientCnxns,
 // minSessionTimeout and maxSessionTimeout (ms; default 2 and 20 ticks),

@@ -59,10 +59,39 @@ var ErrBadSnapshot = errors.New("fsm: bad snapshot")
 // flushed). It fails while a multi's transaction is open, which cannot
 // happen between Apply calls.
 func (f *FSM) EncodeSnapshot(w io.Writer) error {
-	bw, ok := w.(*bufio.Writer)
-	if !ok {
-		bw = bufio.NewWriterSize(w, snapshotBufSize)
+	return writeSnapshot(w, f.snapshotHeader(), f.tree.EncodeSnapshotDigest)
+}
+
+// Frozen is the FSM's state at one moment, encodable on another goroutine
+// while Apply goes on (see tree.Frozen for how and what it costs).
+type Frozen struct {
+	hdr  []byte
+	tree *tree.Frozen
+}
+
+// Freeze captures the state as it is now, between Apply calls; mu guards
+// the view (see tree.Tree.Freeze). Thaw must be called, on the FSM's
+// goroutine, once the view has been encoded or abandoned. One view may be
+// open at a time.
+func (f *FSM) Freeze(mu tree.Locker) (*Frozen, error) {
+	tf, err := f.tree.Freeze(mu)
+	if err != nil {
+		return nil, fmt.Errorf("fsm: freeze: %w", err)
 	}
+	return &Frozen{hdr: f.snapshotHeader(), tree: tf}, nil
+}
+
+// Thaw closes the view opened by Freeze.
+func (f *FSM) Thaw() { f.tree.Thaw() }
+
+// EncodeSnapshot writes the frozen state exactly as FSM.EncodeSnapshot
+// would have at the moment of Freeze. Any goroutine may call it.
+func (z *Frozen) EncodeSnapshot(w io.Writer) error {
+	return writeSnapshot(w, z.hdr, z.tree.EncodeSnapshotDigest)
+}
+
+// snapshotHeader encodes the header record: last zxid and sessions.
+func (f *FSM) snapshotHeader() []byte {
 	var hdr jute.Writer
 	hdr.Long(f.lastZxid)
 	ids := f.sessions.IDs()
@@ -73,17 +102,27 @@ func (f *FSM) EncodeSnapshot(w io.Writer) error {
 		hdr.Int(s.Timeout)
 		hdr.Buffer(s.Password)
 	}
+	return slices.Clone(hdr.Bytes())
+}
+
+// writeSnapshot writes the prefix, the header record, the tree (by
+// encodeTree, which returns the tree's digest) and the digest.
+func writeSnapshot(w io.Writer, hdr []byte, encodeTree func(io.Writer) (uint64, error)) error {
+	bw, ok := w.(*bufio.Writer)
+	if !ok {
+		bw = bufio.NewWriterSize(w, snapshotBufSize)
+	}
 	var pre [len(snapshotMagic) + 8]byte
 	copy(pre[:], snapshotMagic)
 	binary.BigEndian.PutUint32(pre[4:], snapshotVersion)
-	binary.BigEndian.PutUint32(pre[8:], uint32(hdr.Len()))
+	binary.BigEndian.PutUint32(pre[8:], uint32(len(hdr)))
 	if _, err := bw.Write(pre[:]); err != nil {
 		return fmt.Errorf("fsm: encode snapshot: %w", err)
 	}
-	if _, err := bw.Write(hdr.Bytes()); err != nil {
+	if _, err := bw.Write(hdr); err != nil {
 		return fmt.Errorf("fsm: encode snapshot: %w", err)
 	}
-	digest, err := f.tree.EncodeSnapshotDigest(bw)
+	digest, err := encodeTree(bw)
 	if err != nil {
 		return fmt.Errorf("fsm: encode snapshot: %w", err)
 	}

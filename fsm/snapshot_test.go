@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/zkd-io/zkd/jute"
@@ -330,4 +331,43 @@ func FuzzRestoreSnapshot(f *testing.F) {
 			t.Fatalf("restore∘encode is not the identity")
 		}
 	})
+}
+
+// TestFrozenSnapshotIsFreezeMoment applies more entries (sessions opening
+// and closing included) after Freeze and checks the frozen view still
+// encodes the state of the moment of Freeze.
+func TestFrozenSnapshotIsFreezeMoment(t *testing.T) {
+	const seeds, before, after = 4, 400, 400
+	for seed := uint64(1); seed <= seeds; seed++ {
+		g := &snapGen{rng: rand.New(rand.NewPCG(seed, 5)), time: 1000}
+		f := New(snapCfg)
+		idx := uint64(0)
+		for range before {
+			idx++
+			e := g.next()
+			f.Apply(idx, &e)
+		}
+		want := snapshotOf(t, f)
+		var mu sync.Mutex
+		z, err := f.Freeze(&mu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range after {
+			idx++
+			e := g.next()
+			f.Apply(idx, &e)
+		}
+		var got bytes.Buffer
+		if err := z.EncodeSnapshot(&got); err != nil {
+			t.Fatal(err)
+		}
+		f.Thaw()
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("seed %d: frozen snapshot differs from the state at Freeze", seed)
+		}
+		if bytes.Equal(snapshotOf(t, f), want) {
+			t.Fatalf("seed %d: entries after Freeze changed nothing", seed)
+		}
+	}
 }

@@ -22,6 +22,7 @@ func (t *Tree) Create(path string, data []byte, acl []proto.ACL, owner int64, zx
 		panic("tree: create " + path + ": node exists")
 	}
 	t.log(undoRec{kind: undoCreate, path: path, i32: parent.cversion, zxid: parent.pzxid})
+	t.touch(parent)
 	parent.cversion++
 	parent.pzxid = zxid
 	t.attach(path, &Node{
@@ -33,6 +34,7 @@ func (t *Tree) Create(path string, data []byte, acl []proto.ACL, owner int64, zx
 		ctime: timeMs,
 		mtime: timeMs,
 		owner: owner,
+		epoch: t.epoch,
 	})
 	if prefix, ok := quotaNodePrefix(parentPath); ok {
 		switch name {
@@ -65,6 +67,7 @@ func (t *Tree) Delete(path string, zxid int64) {
 		panic("tree: delete " + path + ": parent missing")
 	}
 	t.log(undoRec{kind: undoDelete, path: path, node: n, zxid: parent.pzxid})
+	t.touch(parent)
 	parent.pzxid = zxid
 	t.detach(path)
 	if prefix, ok := quotaNodePrefix(parentPath); ok && name == limitsName {
@@ -83,6 +86,7 @@ func (t *Tree) SetData(path string, data []byte, zxid, timeMs int64) {
 	}
 	old := n.data
 	t.log(undoRec{kind: undoData, path: path, data: old, i32: n.version, zxid: n.mzxid, time: n.mtime})
+	t.touch(n)
 	t.replaceData(n, data)
 	n.version++
 	n.mzxid = zxid
@@ -98,6 +102,7 @@ func (t *Tree) SetACL(path string, acl []proto.ACL) {
 		panic("tree: set acl " + path + ": no node")
 	}
 	t.log(undoRec{kind: undoACL, path: path, acl: n.acl.acl, i32: n.aversion})
+	t.touch(n)
 	t.replaceACL(n, acl)
 	n.aversion++
 }
@@ -107,6 +112,7 @@ func (t *Tree) SetACL(path string, acl []proto.ACL) {
 func (t *Tree) attach(path string, n *Node) {
 	parentPath, name := splitPath(path)
 	parent := t.nodes[parentPath]
+	t.touch(parent)
 	if parent.children == nil {
 		parent.children = make(map[string]*Node, 1)
 	}
@@ -135,6 +141,7 @@ func (t *Tree) detach(path string) *Node {
 	n := t.nodes[path]
 	parentPath, name := splitPath(path)
 	parent := t.nodes[parentPath]
+	t.touch(parent)
 	delete(parent.children, name)
 	if len(parent.children) == 0 {
 		parent.children = nil
@@ -160,6 +167,7 @@ func (t *Tree) detach(path string) *Node {
 
 // replaceData swaps n's data, keeping the data size index exact.
 func (t *Tree) replaceData(n *Node, data []byte) {
+	t.touch(n)
 	t.dataSize += int64(len(data)) - int64(len(n.data))
 	n.data = data
 }
@@ -167,6 +175,7 @@ func (t *Tree) replaceData(n *Node, data []byte) {
 // replaceACL swaps n's interned ACL list.
 func (t *Tree) replaceACL(n *Node, acl []proto.ACL) {
 	e := t.acls.acquire(acl)
+	t.touch(n)
 	t.acls.release(n.acl)
 	n.acl = e
 }

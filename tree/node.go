@@ -24,6 +24,9 @@ type Node struct {
 	version  int32
 	cversion int32 // stored: number of children ever created
 	aversion int32
+	// epoch is the frozen view this node was created in or last saved its
+	// pre-image for (see frozen.go); written only under that view's lock.
+	epoch uint32
 }
 
 // Data returns the node's data; nil stays nil.

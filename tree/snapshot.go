@@ -109,8 +109,8 @@ func (t *Tree) EncodeSnapshotDigest(w io.Writer) (uint64, error) {
 	if !ok {
 		bw = bufio.NewWriterSize(w, snapshotBufSize)
 	}
-	e := snapEncoder{w: bw, buf: make([]byte, 0, 256), path: make([]byte, 0, 256)}
-	if err := e.encode(t); err != nil {
+	e := snapEncoder{w: bw, buf: make([]byte, 0, 256), path: make([]byte, 0, 256), view: liveView}
+	if err := e.encode(t.nodes[rootPath], len(t.nodes), t.acls.byKey); err != nil {
 		return 0, err
 	}
 	if err := bw.Flush(); err != nil {
@@ -128,6 +128,18 @@ type snapEncoder struct {
 
 	path   []byte // full path of the node being written
 	digest uint64 // sum of the node digests so far
+
+	// view reads one node: a copy of its fields and its children appended
+	// to kids (the live tree, or a frozen view of it).
+	view func(n *Node, kids []child) (Node, []child)
+}
+
+// liveView reads a node of a tree nobody else is changing.
+func liveView(n *Node, kids []child) (Node, []child) {
+	for name, c := range n.children {
+		kids = append(kids, child{name: name, node: c})
+	}
+	return *n, kids
 }
 
 // encFrame is one node on the depth-first stack: its sorted children, the
@@ -144,27 +156,29 @@ type child struct {
 	node *Node
 }
 
-func (e *snapEncoder) encode(t *Tree) error {
+// encode writes the tree of count nodes below root, whose ACL lists in
+// use are acls (keyed by their interned key).
+func (e *snapEncoder) encode(root *Node, count int, acls map[string]*aclEntry) error {
 	b := append(e.buf[:0], snapshotMagic...)
 	b = binary.AppendUvarint(b, snapshotVersion)
 	e.buf = b
 	if err := e.flushBuf(); err != nil {
 		return err
 	}
-	if err := e.writeACLs(t); err != nil {
+	if err := e.writeACLs(acls); err != nil {
 		return err
 	}
-	root := t.nodes[rootPath]
 	if root == nil {
 		return errors.New("tree: encode snapshot: no root")
 	}
-	e.buf = binary.AppendUvarint(e.buf[:0], uint64(len(t.nodes)))
+	e.buf = binary.AppendUvarint(e.buf[:0], uint64(count))
 	e.path = append(e.path[:0], rootPath...)
-	if err := e.writeNode(root); err != nil {
+	rn, kids := e.read(root, 0)
+	if err := e.writeNode(&rn); err != nil {
 		return err
 	}
 	written := 1
-	stack := []encFrame{{children: e.sortedChildren(root, 0), pathLen: 0}}
+	stack := []encFrame{{children: kids, pathLen: 0}}
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
 		if top.next == len(top.children) {
@@ -178,31 +192,32 @@ func (e *snapEncoder) encode(t *Tree) error {
 		b = binary.AppendUvarint(b, uint64(len(name)))
 		e.buf = append(b, name...)
 		e.path = append(append(e.path[:top.pathLen], '/'), name...)
-		if err := e.writeNode(node); err != nil {
+		n, kids := e.read(node, depth)
+		if err := e.writeNode(&n); err != nil {
 			return err
 		}
 		written++
-		if len(node.children) > 0 {
-			stack = append(stack, encFrame{children: e.sortedChildren(node, depth), pathLen: len(e.path)})
+		if len(kids) > 0 {
+			stack = append(stack, encFrame{children: kids, pathLen: len(e.path)})
 		}
 	}
-	if written != len(t.nodes) {
+	if written != count {
 		return errors.New("tree: encode snapshot: child links and path map disagree")
 	}
 	return nil
 }
 
 // writeACLs writes the ACL lists in use, sorted by key, and numbers them.
-func (e *snapEncoder) writeACLs(t *Tree) error {
-	keys := make([]string, 0, len(t.acls.byKey))
-	for k := range t.acls.byKey {
+func (e *snapEncoder) writeACLs(acls map[string]*aclEntry) error {
+	keys := make([]string, 0, len(acls))
+	for k := range acls {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	e.ids = make(map[*aclEntry]uint64, len(keys))
 	e.buf = binary.AppendUvarint(e.buf[:0], uint64(len(keys)))
 	for i, k := range keys {
-		entry := t.acls.byKey[k]
+		entry := acls[k]
 		e.ids[entry] = uint64(i)
 		b := binary.AppendUvarint(e.buf, uint64(len(entry.acl)))
 		for _, a := range entry.acl {
@@ -263,20 +278,17 @@ func (e *snapEncoder) flushBuf() error {
 	return nil
 }
 
-// sortedChildren returns n's children sorted by name, in the scratch
-// slice of the given depth (valid until a node of the same depth is
-// expanded again).
-func (e *snapEncoder) sortedChildren(n *Node, depth int) []child {
+// read returns a copy of n's fields and its children sorted by name, in
+// the scratch slice of the given depth (valid until a node of the same
+// depth is read again).
+func (e *snapEncoder) read(n *Node, depth int) (Node, []child) {
 	for len(e.lvl) <= depth {
 		e.lvl = append(e.lvl, nil)
 	}
-	list := e.lvl[depth][:0]
-	for name, c := range n.children {
-		list = append(list, child{name: name, node: c})
-	}
+	fields, list := e.view(n, e.lvl[depth][:0])
 	slices.SortFunc(list, func(a, b child) int { return strings.Compare(a.name, b.name) })
 	e.lvl[depth] = list
-	return list
+	return fields, list
 }
 
 func appendStr(b []byte, s string) []byte {

@@ -23,6 +23,11 @@ type Tree struct {
 
 	inTxn bool
 	undo  []undoRec
+
+	// frozen is the open frozen view, if any; epoch numbers the views
+	// (nodes created while view e is open carry epoch e).
+	frozen *Frozen
+	epoch  uint32
 }
 
 // New returns a tree holding only the pre-created nodes: "/", "/zookeeper"

@@ -83,21 +83,27 @@ func (t *Tree) revert(r *undoRec) {
 	case undoCreate:
 		t.detach(r.path)
 		parent := t.nodes[ParentOf(r.path)]
+		t.touch(parent)
 		parent.cversion = r.i32
 		parent.pzxid = r.zxid
 	case undoDelete:
 		n := r.node
+		t.touch(n)
 		n.acl = t.acls.acquire(n.acl.acl)
 		t.attach(r.path, n)
-		t.nodes[ParentOf(r.path)].pzxid = r.zxid
+		parent := t.nodes[ParentOf(r.path)]
+		t.touch(parent)
+		parent.pzxid = r.zxid
 	case undoData:
 		n := t.nodes[r.path]
+		t.touch(n)
 		t.replaceData(n, r.data)
 		n.version = r.i32
 		n.mzxid = r.zxid
 		n.mtime = r.time
 	case undoACL:
 		n := t.nodes[r.path]
+		t.touch(n)
 		t.replaceACL(n, r.acl)
 		n.aversion = r.i32
 	case undoQuota:

@@ -84,15 +84,20 @@
 // Open reads every segment in order and ReadAll returns the result:
 //
 //   - the last HardState wins;
-//   - the last snapshot marker wins; entries at or below its index are
-//     dropped;
+//   - the last snapshot marker wins; entries it covers are kept while they
+//     are on disk (a snapshot older than the marker may have to be replayed
+//     onto), unless the marker lies beyond every entry read so far (a
+//     snapshot installed from elsewhere): then those entries are dropped;
 //   - an entry whose index is at or below the previous entry's replaces it
 //     and everything after it (raft overwrote a conflicting tail);
 //   - otherwise an entry must follow the previous entry's index, or the
 //     snapshot marker's when the marker dropped every earlier entry;
 //   - the first entry read may start anywhere (ReleaseTo removed what came
-//     before), but once replay ends the entries must start right after the
-//     snapshot marker.
+//     before), but once replay ends the entries must reach back to the
+//     entry right after the snapshot marker.
+//
+// ReadAll returns the entries after the marker; ReadAllFrom(i) those after
+// i, for a caller whose newest readable snapshot is at i.
 //
 // # Recovery
 //

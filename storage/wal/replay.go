@@ -2,7 +2,6 @@ package wal
 
 import (
 	"fmt"
-	"slices"
 
 	"go.etcd.io/raft/v3/raftpb"
 )
@@ -41,9 +40,6 @@ func (r *replay) entry(payload []byte, path string, off int) error {
 	}
 	wasSeen := r.seen
 	r.seen = true
-	if idx <= r.snap.Index {
-		return nil // covered by the snapshot
-	}
 	if n := len(r.ents); n > 0 {
 		first := r.ents[0].GetIndex()
 		last := first + uint64(n) - 1
@@ -72,24 +68,23 @@ func (r *replay) truncate(n int) {
 	r.ents = r.ents[:n]
 }
 
+// marker records a snapshot marker. Entries it covers stay (ReadAllFrom
+// may need them when the newest snapshot is unreadable), unless the marker
+// lies beyond them all: then they are superseded by a snapshot received
+// from elsewhere and dropped.
 func (r *replay) marker(m SnapshotMarker) {
 	r.snap = m
-	if len(r.ents) == 0 {
-		return
-	}
-	first := r.ents[0].GetIndex()
-	if m.Index >= first {
-		drop := min(int(m.Index-first+1), len(r.ents))
-		r.ents = slices.Delete(r.ents, 0, drop)
+	if n := len(r.ents); n > 0 && m.Index >= r.ents[n-1].GetIndex() {
+		r.truncate(0)
 	}
 }
 
-// finish checks that the entries start right after the snapshot marker.
+// finish checks that the entries reach back to the snapshot marker.
 func (r *replay) finish() error {
 	if len(r.ents) == 0 {
 		return nil
 	}
-	if first := r.ents[0].GetIndex(); first != r.snap.Index+1 {
+	if first := r.ents[0].GetIndex(); first > r.snap.Index+1 {
 		return refusal(ErrIndexGap, r.dir, r.firstPath, r.firstOff, fmt.Sprintf(
 			"the log starts at entry %d but the newest snapshot marker is at %d: entries %d to %d are missing",
 			first, r.snap.Index, r.snap.Index+1, first-1))

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -260,7 +261,7 @@ func zeroRange(f storage.File, from, to int64) error {
 // ReadAll returns what Open replayed: the last HardState (empty if none),
 // the entries after the newest snapshot marker, and that marker (zero if
 // none). Entries are fresh allocations the caller may keep. It may be
-// called once; later calls return an error.
+// called once (or ReadAllFrom instead); later calls return an error.
 func (w *WAL) ReadAll() (hs *raftpb.HardState, ents []*raftpb.Entry, snap SnapshotMarker, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -269,7 +270,40 @@ func (w *WAL) ReadAll() (hs *raftpb.HardState, ents []*raftpb.Entry, snap Snapsh
 		return nil, nil, SnapshotMarker{}, errors.New("wal: ReadAll called twice")
 	}
 	w.recovered = nil
-	return r.hs.proto(), r.ents, r.snap, nil
+	return r.hs.proto(), after(r.ents, r.snap.Index), r.snap, nil
+}
+
+// ReadAllFrom is ReadAll returning the entries after index instead of
+// after the marker: the state to replay onto is a snapshot at index, which
+// may be older than the marker when the newest snapshot is unreadable. It
+// fails with ErrIndexGap when the log no longer holds entry index+1 (it
+// was released behind a newer snapshot).
+func (w *WAL) ReadAllFrom(index uint64) (hs *raftpb.HardState, ents []*raftpb.Entry, snap SnapshotMarker, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := w.recovered
+	if r == nil {
+		return nil, nil, SnapshotMarker{}, errors.New("wal: ReadAll called twice")
+	}
+	w.recovered = nil
+	if index < r.snap.Index && (len(r.ents) == 0 || r.ents[0].GetIndex() > index+1) {
+		first := "none"
+		if len(r.ents) > 0 {
+			first = fmt.Sprint(r.ents[0].GetIndex())
+		}
+		return nil, nil, SnapshotMarker{}, fmt.Errorf("%w: %s: replaying from a snapshot at %d needs entry %d, but the log's first entry is %s (snapshot marker at %d); restore a newer snapshot or the directory from a backup",
+			ErrIndexGap, w.opts.Dir, index, index+1, first, r.snap.Index)
+	}
+	return r.hs.proto(), after(r.ents, index), r.snap, nil
+}
+
+// after returns the entries of ents above index (ents is contiguous).
+func after(ents []*raftpb.Entry, index uint64) []*raftpb.Entry {
+	if len(ents) == 0 || ents[0].GetIndex() > index {
+		return ents
+	}
+	drop := min(int(index-ents[0].GetIndex()+1), len(ents))
+	return slices.Clone(ents[drop:])
 }
 
 // IDs returns the node and cluster id the log records.

@@ -339,3 +339,45 @@ func TestRealFilesystem(t *testing.T) {
 	_, _, es, _ = reopen(t, w, opts)
 	checkEntries(t, es, append(ents(301, 400, 1, 100), ents(401, 401, 2, 10)...))
 }
+
+// TestReadAllFrom replays from a snapshot older than the marker (the
+// newest snapshot being unreadable) while the log still holds the entries,
+// and refuses once they were released.
+func TestReadAllFrom(t *testing.T) {
+	d := storage.NewFaultFS()
+	opts := testOpts(d)
+	w := mustOpen(t, opts)
+	for i := uint64(1); i <= 300; i += 10 {
+		mustSave(t, w, hs(1, 1, i+9), ents(i, i+9, 1, 100))
+	}
+	if err := w.SaveSnapshot(SnapshotMarker{Index: 250, Term: 1}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	w = mustOpen(t, opts)
+	h, es, snap, err := w.ReadAllFrom(120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEntries(t, es, ents(121, 300, 1, 100))
+	if snap.Index != 250 || !sameHS(h, hs(1, 1, 300)) {
+		t.Fatalf("snap %v hs %v", snap, h)
+	}
+	// Releasing behind the marker removes what a replay from 120 needs.
+	if err := w.ReleaseTo(250); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	w = mustOpen(t, opts)
+	if _, _, _, err := w.ReadAllFrom(120); !errors.Is(err, ErrIndexGap) {
+		t.Fatalf("replay from a released index: %v", err)
+	}
+	w.Close()
+	w = mustOpen(t, opts)
+	_, es, _, err = w.ReadAllFrom(260)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEntries(t, es, ents(261, 300, 1, 100))
+	w.Close()
+}

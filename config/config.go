@@ -65,6 +65,7 @@ type Config struct {
 	ContainerMaxNeverUsed  time.Duration // 0 = never-used containers are not reaped
 
 	SnapCount              int
+	SnapSizeLimit          int64 // bytes of log entries that trigger a snapshot; 0 = no byte trigger
 	GlobalOutstandingLimit int
 	MaxCnxns               int // all clients together; 0 = unlimited
 
@@ -110,6 +111,7 @@ func Default() Config {
 		ContainerCheckInterval:   time.Minute,
 		ContainerMaxPerMinute:    10000,
 		SnapCount:                100000,
+		SnapSizeLimit:            4 << 30,
 		GlobalOutstandingLimit:   1000,
 		PeerType:                 "participant",
 	}

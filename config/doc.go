@@ -26,7 +26,7 @@
 // # Honoured zoo.cfg keys
 //
 // Honoured here means parsed, validated and placed in Config. Some fields
-// (autopurge, snapCount, admin, the ensemble keys) have no effect on the
+// (admin, the ensemble keys) have no effect on the
 // server yet; the README says which settings it acts on today.
 //
 // dataDir (required), dataLogDir (default dataDir), clientPort,
@@ -61,6 +61,7 @@
 //	zookeeper.enforceQuota                              EnforceQuota
 //	zookeeper.skipACL                                   SkipACL
 //	zookeeper.snapCount (raised to 2 when lower)        SnapCount
+//	zookeeper.snapSizeLimitInKb (<= 0: off; 4 GiB)      SnapSizeLimit (bytes)
 //	zookeeper.maxCnxns                                  MaxCnxns
 //	zookeeper.globalOutstandingLimit                    GlobalOutstandingLimit
 //

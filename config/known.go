@@ -111,7 +111,7 @@ func propertyNote(name, value string) (note string, known bool) {
 		"zookeeper.largeRequestThreshold", "zookeeper.closeSessionTxn.enabled", "zookeeper.txnLogSizeLimitInKb",
 		"zookeeper.snapshot.trust.empty", "zookeeper.snapshot.compression.method", "zookeeper.watchManagerName",
 		"zookeeper.electionPortBindRetry", "zookeeper.tcpKeepAlive", "zookeeper.clientTcpKeepAlive",
-		"zookeeper.quorumCnxnTimeoutMs", "zookeeper.intBufferStartingSizeBytes", "zookeeper.snapSizeLimitInKb",
+		"zookeeper.quorumCnxnTimeoutMs", "zookeeper.intBufferStartingSizeBytes",
 		"zookeeper.request_stale_connection_check", "zookeeper.request_stale_latency_check":
 		return noteTuning, true
 	case "zookeeper.log.dir", "zookeeper.log.file", "zookeeper.root.logger", "zookeeper.log.threshold",

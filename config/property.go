@@ -52,6 +52,14 @@ func (c *Config) setProperty(name, value string) (ok bool, note string, err erro
 			note = fmt.Sprintf("snapCount %d raised to 2, the minimum, as ZooKeeper does", c.SnapCount)
 			c.SnapCount = 2
 		}
+	case "zookeeper.snapSizeLimitInKb":
+		var kb int64
+		kb, err = decodeInt(value, 64)
+		if err == nil && kb <= 0 {
+			note = fmt.Sprintf("snapSizeLimitInKb %d switches the byte trigger off", kb)
+			kb = 0
+		}
+		c.SnapSizeLimit = kb << 10
 	case "zookeeper.maxCnxns":
 		c.MaxCnxns, err = decodeInt32(value)
 		if err == nil && c.MaxCnxns < 0 {

@@ -18,7 +18,7 @@ import (
 	"github.com/zkd-io/zkd/fsm"
 	"github.com/zkd-io/zkd/raftnode"
 	"github.com/zkd-io/zkd/server"
-	"github.com/zkd-io/zkd/storage/wal"
+	"github.com/zkd-io/zkd/storage"
 )
 
 // Node is one running zkd server.
@@ -26,7 +26,7 @@ type Node struct {
 	cfg      config.Config
 	log      *slog.Logger
 	raft     *raftnode.Node
-	store    *raftnode.DiskStorage
+	state    *state
 	srv      *server.Server
 	ln       net.Listener
 	commit   chan []server.Committed
@@ -42,6 +42,10 @@ type Options struct {
 	// Listener, when set, is used instead of listening on the config's
 	// client address (tests pass a 127.0.0.1:0 listener).
 	Listener net.Listener
+	// FS does every file operation of the WAL, the snapshots and the
+	// identity file; nil means the real filesystem (crash tests inject
+	// storage.FaultFS).
+	FS storage.FS
 }
 
 // Start builds and starts a node.
@@ -70,28 +74,11 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	if id == 0 {
 		id = 1
 	}
-	logDir := cfg.DataLogDir
-	if logDir == "" {
-		logDir = cfg.DataDir
+	fsys := opts.FS
+	if fsys == nil {
+		fsys = storage.OS{}
 	}
-	w, err := wal.Open(wal.Options{Dir: filepath.Join(logDir, walDirName), NodeID: id, Logger: log.With("pkg", "wal")})
-	if err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("open write-ahead log: %w", err)
-	}
-	store, err := raftnode.OpenDiskStorage(w)
-	if err != nil {
-		w.Close()
-		ln.Close()
-		return nil, err
-	}
-	rn, err := raftnode.Start(ctx, raftnode.Config{ID: id, Peers: []uint64{id}, Storage: store, Logger: raftLogger(log)})
-	if err != nil {
-		store.Close()
-		ln.Close()
-		return nil, fmt.Errorf("start raft: %w", err)
-	}
-	f := fsm.New(fsm.Config{
+	fcfg := fsm.Config{
 		ExtendedTypes:   cfg.ExtendedTypesEnabled,
 		EnforceQuota:    cfg.EnforceQuota,
 		SkipACL:         cfg.SkipACL,
@@ -99,9 +86,25 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		Standalone:      true,
 		MaxNeverUsedMs:  cfg.ContainerMaxNeverUsed.Milliseconds(),
 		MaxDataBytes:    cfg.JuteMaxBuffer,
-	})
+	}
+	st, res, err := openState(cfg, fsys, log, fcfg, id)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	if res.applied > 0 {
+		log.Info("loaded snapshot", "index", res.applied, "znodes", res.fsm.Tree().NodeCount())
+	}
+	rn, err := raftnode.Start(ctx, raftnode.Config{ID: id, Peers: []uint64{id}, Storage: st.disk, Applied: res.applied, Logger: raftLogger(log)})
+	if err != nil {
+		st.close()
+		ln.Close()
+		return nil, fmt.Errorf("start raft: %w", err)
+	}
+	st.confState = rn.ConfState
+	f := res.fsm
 	nctx, cancel := context.WithCancel(context.Background())
-	n := &Node{cfg: cfg, log: log, raft: rn, store: store, ln: ln, commit: make(chan []server.Committed, 64), ctx: nctx, cancel: cancel, serveErr: make(chan error, 1)}
+	n := &Node{cfg: cfg, log: log, raft: rn, state: st, ln: ln, commit: make(chan []server.Committed, 64), ctx: nctx, cancel: cancel, serveErr: make(chan error, 1)}
 	srv, err := server.New(server.Config{
 		Listener:               ln,
 		FSM:                    f,
@@ -119,6 +122,10 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		ContainerMaxPerMinute:  cfg.ContainerMaxPerMinute,
 		ContainerMaxNeverUsed:  cfg.ContainerMaxNeverUsed,
 		FourLetterAllowed:      cfg.FourLetterAllowed,
+		Applied:                res.applied,
+		Snapshotter:            st,
+		SnapCount:              cfg.SnapCount,
+		SnapBytes:              cfg.SnapSizeLimit,
 		Info: server.Info{
 			ClientPort: cfg.ClientPort,
 			DataDir:    cfg.DataDir,
@@ -130,7 +137,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	if err != nil {
 		cancel()
 		rn.Close()
-		store.Close()
+		st.close()
 		ln.Close()
 		return nil, err
 	}
@@ -161,15 +168,11 @@ func (n *Node) Close() error {
 		err = rerr
 	}
 	n.wg.Wait()
-	if cerr := n.store.Close(); err == nil && cerr != nil {
+	if cerr := n.state.close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	return err
 }
-
-// walDirName is the WAL's directory under dataLogDir (ZooKeeper keeps its
-// own logs in version-2, so both can share a directory).
-const walDirName = "zkd-wal"
 
 // waitReplay waits until the state loop has applied index.
 func (n *Node) waitReplay(ctx context.Context, index uint64) error {
@@ -247,3 +250,6 @@ func dirSize(dir string) int64 {
 	})
 	return total
 }
+
+// AppliedIndex returns the highest log index the server has applied.
+func (n *Node) AppliedIndex() uint64 { return n.srv.AppliedIndex() }

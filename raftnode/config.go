@@ -30,6 +30,9 @@ type Config struct {
 	// Storage holds the raft log and HardState; nil means a fresh
 	// NewMemoryStorage().
 	Storage Storage
+	// Applied is the index the consumer's state already reflects (the
+	// snapshot it restored); Committed starts after it.
+	Applied uint64
 	// Transport carries messages to other members; nil is fine for a group
 	// of one (messages to others are then dropped).
 	Transport Transport
@@ -117,6 +120,7 @@ func (c Config) standalone() bool {
 func (c Config) raftConfig() *raft.Config {
 	return &raft.Config{
 		ID:                        c.ID,
+		Applied:                   c.Applied,
 		ElectionTick:              c.ElectionTick,
 		HeartbeatTick:             c.HeartbeatTick,
 		Storage:                   c.Storage,

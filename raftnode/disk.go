@@ -14,26 +14,47 @@ import (
 // only after the WAL has appended and fsynced the HardState and entries,
 // and raft reads the log back from an in-memory copy kept beside it.
 //
-// Restart replays the WAL into memory; raft then hands every committed
-// entry to the consumer again, which rebuilds its state from them.
-// Snapshots (and with them log compaction) are not wired in yet: a WAL that
-// carries a snapshot marker is refused.
+// The consumer's snapshots (package snap holds the files) bound the log:
+// CreateSnapshot records in the WAL that a durable snapshot covers the log
+// up to an index, and Compact then drops entries behind it from memory and
+// releases WAL segments. On restart, OpenDiskStorage starts from the
+// snapshot the consumer loaded and replays only the entries after it.
+// Receiving a snapshot from a leader (ApplySnapshot) is not supported yet.
 type DiskStorage struct {
 	*MemoryStorage
 	wal *wal.WAL
 }
 
-// OpenDiskStorage replays w and returns a Storage backed by it.
-func OpenDiskStorage(w *wal.WAL) (*DiskStorage, error) {
-	hs, ents, snap, err := w.ReadAll()
+// OpenDiskStorage replays w onto base, the metadata of the snapshot the
+// consumer restored its state from (nil when it starts from nothing), and
+// returns a Storage backed by w. It refuses a log whose entries do not
+// reach back to base, and a log that has a snapshot marker when base is
+// nil (its beginning would be missing).
+func OpenDiskStorage(w *wal.WAL, base *raftpb.SnapshotMetadata) (*DiskStorage, error) {
+	from := uint64(0)
+	if base != nil {
+		from = base.GetIndex()
+	}
+	hs, ents, marker, err := w.ReadAllFrom(from)
 	if err != nil {
 		return nil, fmt.Errorf("replay wal: %w", err)
 	}
-	if snap.Index != 0 {
-		return nil, errors.New("raftnode: the wal starts at a snapshot, which this version cannot load")
+	if base == nil && marker.Index != 0 {
+		return nil, fmt.Errorf("raftnode: the wal starts after a snapshot at index %d, but no snapshot was loaded; restore the snapshot directory or the whole data directory from a backup", marker.Index)
+	}
+	if len(ents) > 0 && ents[0].GetIndex() != from+1 {
+		return nil, fmt.Errorf("raftnode: the wal's entries start at %d, but the loaded snapshot ends at %d", ents[0].GetIndex(), from)
 	}
 	ms := NewMemoryStorage()
+	if base != nil && base.GetIndex() > 0 {
+		if err := ms.ms.ApplySnapshot(&raftpb.Snapshot{Metadata: base}); err != nil {
+			return nil, fmt.Errorf("restore snapshot metadata: %w", err)
+		}
+	}
 	if hs != nil && !raft.IsEmptyHardState(hs) {
+		if hs.GetCommit() < from {
+			hs.Commit = &from
+		}
 		if err := ms.ms.SetHardState(hs); err != nil {
 			return nil, fmt.Errorf("restore hard state: %w", err)
 		}
@@ -44,6 +65,41 @@ func OpenDiskStorage(w *wal.WAL) (*DiskStorage, error) {
 		}
 	}
 	return &DiskStorage{MemoryStorage: ms, wal: w}, nil
+}
+
+// CreateSnapshot records that a durable snapshot covers the log up to
+// index (its term is looked up here) with membership cs: raft's Snapshot
+// reports it from now on and, once the marker is in the WAL, restart
+// replays from there. Call it only after the snapshot file is durable.
+func (d *DiskStorage) CreateSnapshot(index uint64, cs *raftpb.ConfState) error {
+	term, err := d.ms.Term(index)
+	if err != nil {
+		return fmt.Errorf("term of snapshot index %d: %w", index, err)
+	}
+	if err := d.wal.SaveSnapshot(wal.SnapshotMarker{Index: index, Term: term}); err != nil {
+		return fmt.Errorf("save snapshot marker: %w", err)
+	}
+	if _, err := d.ms.CreateSnapshot(index, cs, nil); err != nil && !errors.Is(err, raft.ErrSnapOutOfDate) {
+		return fmt.Errorf("record snapshot: %w", err)
+	}
+	return nil
+}
+
+// Compact drops the entries before keepFrom from memory and releases the
+// WAL segments whose entries all lie below release. keepFrom must not
+// exceed the newest snapshot's index + 1 and release must not exceed the
+// WAL's snapshot marker; the caller keeps some entries for lagging peers
+// and releases only what the oldest retained snapshot no longer needs.
+func (d *DiskStorage) Compact(keepFrom, release uint64) error {
+	if first, _ := d.ms.FirstIndex(); keepFrom > first {
+		if err := d.ms.Compact(keepFrom - 1); err != nil && !errors.Is(err, raft.ErrCompacted) {
+			return fmt.Errorf("compact log in memory: %w", err)
+		}
+	}
+	if err := d.wal.ReleaseTo(release); err != nil {
+		return fmt.Errorf("release wal segments: %w", err)
+	}
+	return nil
 }
 
 // Save makes hs and ents durable in the WAL, then visible to raft.

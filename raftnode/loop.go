@@ -31,6 +31,8 @@ type loop struct {
 	retryTicks int                     // re-issue pending reads this often
 	ticks      int
 	campaign   bool // campaign once the bootstrap entries are applied
+	// confState is the membership after the last applied conf change.
+	confState *raftpb.ConfState
 }
 
 type readRequest struct {
@@ -39,8 +41,9 @@ type readRequest struct {
 	result chan uint64 // buffered 1
 }
 
-func newLoop(n *Node, rn *raft.RawNode, cfg Config) *loop {
+func newLoop(n *Node, rn *raft.RawNode, cfg Config, cs *raftpb.ConfState) *loop {
 	return &loop{
+		confState:  cs,
 		n:          n,
 		rn:         rn,
 		storage:    cfg.Storage,
@@ -176,6 +179,7 @@ func (l *loop) applyConfChange(e *raftpb.Entry) error {
 		return nil
 	}
 	cs := l.rn.ApplyConfChange(cc)
+	l.confState = cs
 	l.log.Info("applied conf change", "index", e.GetIndex(), "voters", cs.GetVoters(), "learners", cs.GetLearners())
 	return nil
 }

@@ -112,7 +112,11 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		stateCh: make(chan struct{}),
 	}
 	n.readSeq.Store(uint64(time.Now().UnixNano()))
-	l := newLoop(n, rn, cfg)
+	_, cs, err := cfg.Storage.InitialState()
+	if err != nil {
+		return nil, fmt.Errorf("read storage: %w", err)
+	}
+	l := newLoop(n, rn, cfg, cs)
 	n.g.Go(l.run)
 
 	if cfg.standalone() {
@@ -264,6 +268,22 @@ func (n *Node) Status() raft.Status {
 		return s
 	case <-n.done:
 		return n.final
+	}
+}
+
+// ConfState returns the membership after the last conf change the loop
+// applied (conf changes are applied before their entry is delivered on
+// Committed), or the one restored from Storage.
+func (n *Node) ConfState() *raftpb.ConfState {
+	res := make(chan *raftpb.ConfState, 1)
+	if err := n.do(context.Background(), func(l *loop) { res <- l.confState }); err != nil {
+		return nil
+	}
+	select {
+	case cs := <-res:
+		return cs
+	case <-n.done:
+		return nil
 	}
 }
 

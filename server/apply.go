@@ -31,6 +31,7 @@ func (s *Server) applyBatch(batch []Committed) {
 		}
 		s.deliver(res.Changes, zxid)
 		s.route(&e, &res, zxid)
+		s.countApplied(len(ce.Data))
 	}
 	if len(batch) > 0 {
 		s.appliedIdx.Store(s.applied)

@@ -65,6 +65,16 @@ type Config struct {
 	ContainerMaxPerMinute  int
 	ContainerMaxNeverUsed  time.Duration // 0: never-used containers stay
 
+	// Applied is the log index the FSM already reflects (the snapshot it
+	// was restored from); committed entries at or below it are skipped.
+	Applied uint64
+	// Snapshotter, when set, is asked for a snapshot once SnapCount
+	// entries (a random point between half of it and all of it, as in
+	// ZooKeeper) or SnapBytes bytes of entries were applied since the last.
+	Snapshotter Snapshotter
+	SnapCount   int   // zoo.cfg snapCount; 0 means 100000
+	SnapBytes   int64 // zookeeper.snapSizeLimitInKb in bytes; 0 = no byte limit
+
 	// FourLetterAllowed reports whether a four-letter word is enabled.
 	FourLetterAllowed func(cmd string) bool
 	Info              Info
@@ -112,6 +122,9 @@ func (c *Config) validate() error {
 	}
 	if c.FourLetterAllowed == nil {
 		c.FourLetterAllowed = func(cmd string) bool { return cmd == "srvr" || cmd == "isro" }
+	}
+	if c.SnapCount <= 0 {
+		c.SnapCount = 100000
 	}
 	if c.Now == nil {
 		c.Now = time.Now

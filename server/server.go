@@ -36,6 +36,8 @@ type Server struct {
 	softQuota atomic.Int64
 	// appliedIdx mirrors applied for other goroutines.
 	appliedIdx atomic.Uint64
+	// snapCount counts snapshots written.
+	snapCount atomic.Int64
 
 	// ipMu guards perIP (accept goroutine and connection teardown).
 	ipMu  sync.Mutex
@@ -56,6 +58,7 @@ type Server struct {
 	applied   uint64
 	stats     latencyStats
 	lastReap  time.Time
+	snap      snapState
 }
 
 // pendingConnect is a handshake waiting for its createSession entry.
@@ -98,7 +101,9 @@ func New(cfg Config) (*Server, error) {
 		tracker:   session.NewTracker(cfg.TickTime.Milliseconds()),
 		nextSID:   session.InitialID(cfg.ServerID, now.UnixMilli()),
 		lastReap:  now,
+		applied:   cfg.Applied,
 	}
+	s.appliedIdx.Store(cfg.Applied)
 	s.proposer = newProposer(s)
 	return s, nil
 }

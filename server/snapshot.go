@@ -1,0 +1,87 @@
+package server
+
+import (
+	"io"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Snapshotter writes snapshots of the state machine for the storage layer.
+type Snapshotter interface {
+	// Snapshot starts writing the state at applied index index, encoded by
+	// write (safe to call on any goroutine, once), in the background, and
+	// calls done exactly once with the outcome, from any goroutine. It must
+	// not block the caller.
+	Snapshot(index uint64, write func(io.Writer) error, done func(error))
+}
+
+// snapState is the state loop's snapshot bookkeeping.
+type snapState struct {
+	entries   int   // entries applied since the last snapshot started
+	bytes     int64 // their payload bytes
+	threshold int   // entries that start the next snapshot
+	running   bool
+	started   time.Time
+	// mu is the frozen view's lock (see tree.Frozen).
+	mu sync.Mutex
+}
+
+// nextThreshold picks the entry count that triggers the next snapshot:
+// as ZooKeeper's SyncRequestProcessor does, a random point between half of
+// snapCount and snapCount, so that the members of an ensemble do not all
+// snapshot at once.
+func (s *Server) nextThreshold() int {
+	half := max(s.cfg.SnapCount/2, 1)
+	return half + rand.IntN(half)
+}
+
+// countApplied adds one applied entry of n payload bytes and starts a
+// snapshot when the count or the bytes reach their thresholds.
+func (s *Server) countApplied(n int) {
+	if s.cfg.Snapshotter == nil {
+		return
+	}
+	st := &s.snap
+	st.entries++
+	st.bytes += int64(n)
+	if st.threshold == 0 {
+		st.threshold = s.nextThreshold()
+	}
+	if st.running || (st.entries < st.threshold && (s.cfg.SnapBytes <= 0 || st.bytes < s.cfg.SnapBytes)) {
+		return
+	}
+	s.startSnapshot()
+}
+
+// startSnapshot freezes the state at the applied index and hands it to the
+// Snapshotter; the state loop goes on applying while it is written.
+func (s *Server) startSnapshot() {
+	st := &s.snap
+	fr, err := s.fsm.Freeze(&st.mu)
+	if err != nil {
+		s.log.Error("snapshot: freeze", "err", err)
+		return
+	}
+	index, entries := s.applied, st.entries
+	st.running, st.started = true, time.Now()
+	st.entries, st.bytes, st.threshold = 0, 0, s.nextThreshold()
+	s.log.Info("snapshot started", "index", index, "entriesSinceLast", entries)
+	s.cfg.Snapshotter.Snapshot(index, fr.EncodeSnapshot, func(err error) {
+		s.post(func() { s.snapshotDone(index, err) })
+	})
+}
+
+// snapshotDone runs on the state loop when the Snapshotter finished.
+func (s *Server) snapshotDone(index uint64, err error) {
+	s.fsm.Thaw()
+	st := &s.snap
+	st.running = false
+	took := time.Since(st.started)
+	if err != nil {
+		s.log.Error("snapshot failed; the log keeps growing until one succeeds", "index", index, "took", took, "err", err)
+		return
+	}
+	s.snapCount.Add(1)
+	s.log.Info("snapshot written", "index", index, "took", took)
+}

@@ -46,6 +46,9 @@ type Options struct {
 	// identity file; nil means the real filesystem (crash tests inject
 	// storage.FaultFS).
 	FS storage.FS
+	// WALSegmentSize overrides the WAL's segment size (tests use small
+	// segments to exercise cuts and releases); 0 means the default.
+	WALSegmentSize int64
 }
 
 // Start builds and starts a node.
@@ -87,7 +90,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		MaxNeverUsedMs:  cfg.ContainerMaxNeverUsed.Milliseconds(),
 		MaxDataBytes:    cfg.JuteMaxBuffer,
 	}
-	st, res, err := openState(cfg, fsys, log, fcfg, id)
+	st, res, err := openState(cfg, fsys, log, fcfg, id, opts.WALSegmentSize)
 	if err != nil {
 		ln.Close()
 		return nil, err

@@ -58,14 +58,14 @@ type restored struct {
 // openState checks the data directory's identity, restores the FSM from
 // the newest valid snapshot (an invalid newer one is skipped with a
 // warning) and opens the WAL from there.
-func openState(cfg config.Config, fsys storage.FS, log *slog.Logger, fcfg fsm.Config, node uint64) (*state, restored, error) {
+func openState(cfg config.Config, fsys storage.FS, log *slog.Logger, fcfg fsm.Config, node uint64, segSize int64) (*state, restored, error) {
 	logDir := cfg.DataLogDir
 	if logDir == "" {
 		logDir = cfg.DataDir
 	}
 	walDir := filepath.Join(logDir, walDirName)
 	walOpts := func(cluster uint64) wal.Options {
-		return wal.Options{Dir: walDir, FS: fsys, NodeID: node, ClusterID: cluster, Logger: log.With("pkg", "wal")}
+		return wal.Options{Dir: walDir, FS: fsys, SegmentSize: segSize, NodeID: node, ClusterID: cluster, Logger: log.With("pkg", "wal")}
 	}
 	ident, err := loadIdentity(fsys, cfg.DataDir, node, func() (uint64, bool, error) {
 		if !hasSegments(fsys, walDir) {

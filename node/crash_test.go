@@ -237,4 +237,3 @@ func missingNodes(t *testing.T, addr string, paths []string) []string {
 	}
 	return missing
 }
-

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/raft/v3/raftpb"
@@ -98,7 +99,14 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	if res.applied > 0 {
 		log.Info("loaded snapshot", "index", res.applied, "znodes", res.fsm.Tree().NodeCount())
 	}
-	rn, err := raftnode.Start(ctx, raftnode.Config{ID: id, Peers: []uint64{id}, Storage: st.disk, Applied: res.applied, Logger: raftLogger(log)})
+	var srvRef atomic.Pointer[server.Server]
+	onStorage := func(err error) {
+		if s := srvRef.Load(); s != nil {
+			s.StorageFailing(err)
+		}
+	}
+	rn, err := raftnode.Start(ctx, raftnode.Config{ID: id, Peers: []uint64{id}, Storage: st.disk, Applied: res.applied,
+		Logger: raftLogger(log), OnStorage: onStorage})
 	if err != nil {
 		st.close()
 		ln.Close()
@@ -145,6 +153,9 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		return nil, err
 	}
 	n.srv = srv
+	srvRef.Store(srv)
+	n.wg.Add(1)
+	go func() { defer n.wg.Done(); n.watchRaft() }()
 	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.pump() }()
 	// Replay what the log already committed before accepting clients, so
@@ -192,6 +203,17 @@ func (n *Node) waitReplay(ctx context.Context, index uint64) error {
 		n.log.Info("replayed the write-ahead log", "index", index)
 	}
 	return nil
+}
+
+// watchRaft tells the server when the raft loop died of a storage error.
+func (n *Node) watchRaft() {
+	select {
+	case <-n.ctx.Done():
+	case <-n.raft.Done():
+		if err := n.raft.Err(); err != nil && n.ctx.Err() == nil {
+			n.srv.StorageFailed(err)
+		}
+	}
 }
 
 // pump converts raft's committed entries for the server's state loop.

@@ -48,6 +48,10 @@ type Config struct {
 	MaxUncommittedEntriesSize uint64
 	// Logger receives the loop's and raft's logs; nil discards them.
 	Logger *slog.Logger
+	// OnStorage, when set, is called from the loop with the error when
+	// a Save fails temporarily (the loop then retries it with backoff,
+	// holding everything else back) and with nil once a retry succeeded.
+	OnStorage func(err error)
 }
 
 // withDefaults returns a copy of c with zero fields set to their defaults.

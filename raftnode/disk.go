@@ -103,8 +103,13 @@ func (d *DiskStorage) Compact(keepFrom, release uint64) error {
 }
 
 // Save makes hs and ents durable in the WAL, then visible to raft.
+// A WAL failure that left the log untouched (it is not sticky: ENOSPC
+// while preparing a new segment) is reported as ErrTemporary.
 func (d *DiskStorage) Save(hs *raftpb.HardState, ents []*raftpb.Entry) error {
 	if err := d.wal.Save(hs, ents); err != nil {
+		if !errors.Is(err, wal.ErrFailed) && !errors.Is(err, wal.ErrClosed) && !errors.Is(err, wal.ErrIndexGap) {
+			return fmt.Errorf("save to wal: %w: %w", ErrTemporary, err)
+		}
 		return fmt.Errorf("save to wal: %w", err)
 	}
 	return d.MemoryStorage.Save(hs, ents)

@@ -33,6 +33,7 @@ type loop struct {
 	campaign   bool // campaign once the bootstrap entries are applied
 	// confState is the membership after the last applied conf change.
 	confState *raftpb.ConfState
+	onStorage func(error)
 }
 
 type readRequest struct {
@@ -44,6 +45,7 @@ type readRequest struct {
 func newLoop(n *Node, rn *raft.RawNode, cfg Config, cs *raftpb.ConfState) *loop {
 	return &loop{
 		confState:  cs,
+		onStorage:  cfg.OnStorage,
 		n:          n,
 		rn:         rn,
 		storage:    cfg.Storage,
@@ -125,7 +127,7 @@ func (l *loop) handleReady(ctx context.Context) error {
 			"index", rd.Snapshot.GetMetadata().GetIndex())
 	}
 	if !raft.IsEmptyHardState(rd.HardState) || len(rd.Entries) > 0 {
-		if err := l.storage.Save(rd.HardState, rd.Entries); err != nil {
+		if err := l.save(ctx, rd.HardState, rd.Entries); err != nil {
 			return fmt.Errorf("persist entries: %w", err)
 		}
 	}
@@ -156,6 +158,46 @@ func (l *loop) handleReady(ctx context.Context) error {
 
 	l.rn.Advance(rd)
 	return nil
+}
+
+// Backoff between retries of a temporarily failing Save.
+const (
+	minSaveRetry = 50 * time.Millisecond
+	maxSaveRetry = 2 * time.Second
+)
+
+// save persists hs and ents, retrying a temporary failure until it passes
+// or ctx ends. Nothing is sent or applied meanwhile: raft's Ready stays
+// unacknowledged, so no entry is acknowledged before it is durable.
+func (l *loop) save(ctx context.Context, hs *raftpb.HardState, ents []*raftpb.Entry) error {
+	err := l.storage.Save(hs, ents)
+	if err == nil || !errors.Is(err, ErrTemporary) {
+		return err
+	}
+	l.log.Error("storage full or failing; writes wait and are retried", "err", err)
+	if l.onStorage != nil {
+		l.onStorage(err)
+	}
+	wait := minSaveRetry
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		err = l.storage.Save(hs, ents)
+		switch {
+		case err == nil:
+			l.log.Warn("storage recovered; writes resume")
+			if l.onStorage != nil {
+				l.onStorage(nil)
+			}
+			return nil
+		case !errors.Is(err, ErrTemporary):
+			return err
+		}
+		wait = min(2*wait, maxSaveRetry)
+	}
 }
 
 // applyConfChange applies a committed conf change entry to raft; other

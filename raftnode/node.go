@@ -271,6 +271,21 @@ func (n *Node) Status() raft.Status {
 	}
 }
 
+// Done is closed once the loop has stopped: after Close, or after a fatal
+// storage error (then Err returns it).
+func (n *Node) Done() <-chan struct{} { return n.done }
+
+// Err returns the error that stopped the loop, once Done is closed; nil
+// after a plain Close.
+func (n *Node) Err() error {
+	select {
+	case <-n.done:
+		return n.err
+	default:
+		return nil
+	}
+}
+
 // ConfState returns the membership after the last conf change the loop
 // applied (conf changes are applied before their entry is delivered on
 // Committed), or the one restored from Storage.

@@ -1,6 +1,7 @@
 package raftnode
 
 import (
+	"errors"
 	"fmt"
 
 	"go.etcd.io/raft/v3"
@@ -19,11 +20,18 @@ type Storage interface {
 	// Save persists hs, when non-nil, and appends ents, discarding any
 	// stored entries whose index is >= ents[0].Index first. It returns once
 	// both are durable. ents may be empty and hs nil, but not both.
+	// An error wrapping ErrTemporary means nothing changed and the same
+	// call may succeed later (a full disk); the loop then retries it.
+	// Any other error stops the loop.
 	Save(hs *raftpb.HardState, ents []*raftpb.Entry) error
 	// ApplySnapshot replaces the log with the snapshot's metadata point;
 	// entries up to its index are no longer available.
 	ApplySnapshot(snap *raftpb.Snapshot) error
 }
+
+// ErrTemporary marks a Save failure that left the storage unchanged and
+// may pass (disk space running out while a new WAL segment is prepared).
+var ErrTemporary = errors.New("raftnode: temporary storage failure")
 
 // MemoryStorage is a Storage kept in memory: nothing survives the process.
 // It is safe for concurrent use.

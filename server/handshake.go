@@ -31,6 +31,12 @@ func (s *Server) onConnect(c *conn, req *proto.ConnectRequest, result chan bool)
 		return
 	}
 	timeout := s.negotiate(req.TimeOut)
+	if req.SessionID == 0 && s.storageErr != nil {
+		s.log.Warn("refusing a new session: storage cannot take writes", "remote", c.remote)
+		s.closeConn(c)
+		result <- false
+		return
+	}
 	if req.SessionID == 0 {
 		id := s.nextSID
 		s.nextSID = session.NextID(id)

@@ -92,6 +92,16 @@ func (s *Server) drain(c *conn) {
 		}
 		switch classify(r.op) {
 		case kindWrite:
+			if s.storageErr != nil {
+				// Refused at once, but in order: behind the writes
+				// already on their way.
+				if len(c.inflight) > 0 {
+					return
+				}
+				c.queue = c.queue[1:]
+				s.refuseWrite(c, r)
+				continue
+			}
 			c.queue = c.queue[1:]
 			s.startWrite(c, r)
 		case kindSync:

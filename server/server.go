@@ -59,6 +59,10 @@ type Server struct {
 	stats     latencyStats
 	lastReap  time.Time
 	snap      snapState
+	// storageErr is set while the log cannot take writes (see
+	// StorageFailing); storageFatal once it never will again.
+	storageErr   error
+	storageFatal bool
 }
 
 // pendingConnect is a handshake waiting for its createSession entry.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,7 +49,9 @@ func TestKillNineKeepsAcknowledgedWrites(t *testing.T) {
 	t.Logf("seed %d (set ZKD_KILL9_SEED to replay)", seed)
 	rng := rand.New(rand.NewPCG(seed, 0x6b696c6c39))
 
-	p := newCrashable(t, "")
+	// A small snapCount makes snapshots, purges and segment releases
+	// happen between (and during) the kills.
+	p := newCrashable(t, "snapCount=400\n")
 	if err := p.start(killStartup); err != nil {
 		t.Fatalf("first start: %v\n%s", err, p.logs())
 	}
@@ -112,6 +115,10 @@ func TestKillNineKeepsAcknowledgedWrites(t *testing.T) {
 	}
 	if err := p.stop(10 * time.Second); err != nil {
 		t.Errorf("final shutdown: %v\n%s", err, p.logs())
+	}
+	snaps, _ := filepath.Glob(filepath.Join(p.DataDir, "zkd-snap", "*.snap"))
+	if len(snaps) == 0 {
+		t.Errorf("no snapshot was written during the run: the kills never met a snapshot\n%s", p.logs())
 	}
 	if len(otherErrs) > 0 {
 		t.Logf("writes that ended with a non-connection error (treated as in flight): %v", otherErrs)

@@ -75,9 +75,12 @@
 //
 // # Seams
 //
-// Storage is raft.Storage plus Save and ApplySnapshot. MemoryStorage is the
-// implementation shipped here; a durable one (WAL and snapshot files) plugs
-// in without changes to the loop. An empty Storage means first start: the
+// Storage is raft.Storage plus Save and ApplySnapshot. MemoryStorage keeps
+// everything in memory; DiskStorage puts a write-ahead log (package wal)
+// under it and takes the consumer's snapshots (CreateSnapshot, Compact).
+// A Save error wrapping ErrTemporary is retried by the loop with backoff
+// (Config.OnStorage hears about it); any other Save error stops the loop,
+// and Done/Err report it. An empty Storage means first start: the
 // group is bootstrapped with Config.Peers. Otherwise the member restarts from
 // it.
 //
@@ -86,9 +89,10 @@
 // ReportUnreachable and snapshot outcomes with ReportSnapshot. Send runs on
 // the loop and must not block; a real transport queues per peer.
 //
-// Snapshots: no member produces one yet (there is no log compaction); a
-// received snapshot is persisted but not delivered to the consumer, and is
-// logged as an error. That arrives with the snapshot issue.
+// Snapshots: the consumer writes its own (package node) and records them
+// with DiskStorage.CreateSnapshot; Config.Applied restarts raft after the
+// one it restored. A snapshot received from a leader is not supported yet
+// (DiskStorage.ApplySnapshot refuses it); it arrives with the ensemble.
 //
 // # Backpressure
 //

@@ -248,8 +248,8 @@ func (n *Node) pump() {
 // replicator adapts raftnode to server.Replicator.
 type replicator Node
 
-func (r *replicator) Propose(ctx context.Context, data []byte) error {
-	return r.raft.Propose(ctx, data)
+func (r *replicator) Propose(ctx context.Context, data [][]byte) error {
+	return r.raft.ProposeBatch(ctx, data)
 }
 func (r *replicator) Committed() <-chan []server.Committed { return r.commit }
 func (r *replicator) Applied(index uint64)                 { r.raft.Applied(index) }

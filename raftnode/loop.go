@@ -255,7 +255,11 @@ func (l *loop) propose(p propRequest) {
 		p.errc <- err
 		return
 	}
-	err := l.rn.Propose(p.data)
+	ents := make([]*raftpb.Entry, len(p.data))
+	for i, d := range p.data {
+		ents[i] = &raftpb.Entry{Data: d}
+	}
+	err := l.rn.Step(&raftpb.Message{Type: raftpb.MessageType_MsgProp.Enum(), From: &l.n.id, Entries: ents})
 	switch {
 	case err == nil:
 	case errors.Is(err, raft.ErrProposalDropped) && l.n.Leader() == 0:

@@ -64,7 +64,7 @@ type Node struct {
 
 type propRequest struct {
 	ctx  context.Context
-	data []byte
+	data [][]byte
 	errc chan error // buffered 1: the loop never blocks answering
 }
 
@@ -160,6 +160,13 @@ func (n *Node) Close() error {
 // ErrStopped after Close, and with ctx's error when ctx ends first (the
 // proposal may then still have been accepted).
 func (n *Node) Propose(ctx context.Context, data []byte) error {
+	return n.ProposeBatch(ctx, [][]byte{data})
+}
+
+// ProposeBatch is Propose for several entries at once, in order: raft
+// takes them in one step, so they share one append, one fsync and one
+// message per follower. They are accepted or refused together.
+func (n *Node) ProposeBatch(ctx context.Context, data [][]byte) error {
 	req := propRequest{ctx: ctx, data: data, errc: make(chan error, 1)}
 	if n.stopped() {
 		return ErrStopped

@@ -19,9 +19,10 @@ type Committed struct {
 
 // Replicator is what the server needs from the replication layer.
 type Replicator interface {
-	// Propose hands an encoded fsm entry to the log. It returns once the
-	// entry is accepted, not when it is committed.
-	Propose(ctx context.Context, data []byte) error
+	// Propose hands encoded fsm entries to the log, in order and all
+	// together (one append, one fsync). It returns once they are accepted,
+	// not when they are committed; an error means none was.
+	Propose(ctx context.Context, data [][]byte) error
 	// Committed delivers committed entries in log order.
 	Committed() <-chan []Committed
 	// Applied reports the highest index the state loop has applied.

@@ -35,6 +35,9 @@ func (p *proposer) add(pr proposal) {
 	}
 }
 
+// maxBatch bounds the entries handed to the log in one Propose.
+const maxBatch = 1024
+
 func (p *proposer) run() {
 	var batch []proposal
 	for {
@@ -46,18 +49,29 @@ func (p *proposer) run() {
 		p.mu.Lock()
 		batch, p.q = p.q, batch[:0]
 		p.mu.Unlock()
-		for i, pr := range batch {
-			if err := p.s.repl.Propose(p.s.ctx, pr.data); err != nil {
+		for len(batch) > 0 {
+			n := min(len(batch), maxBatch)
+			// A fresh slice each time: raft reads it after Propose may
+			// have returned on shutdown.
+			datas := make([][]byte, 0, n)
+			for _, pr := range batch[:n] {
+				datas = append(datas, pr.data)
+			}
+			if err := p.s.repl.Propose(p.s.ctx, datas); err != nil {
 				if p.s.ctx.Err() != nil {
 					return
 				}
-				p.s.log.Warn("proposal refused", "err", err)
-				if pr.onFail != nil {
-					f := pr.onFail
-					p.s.post(func() { f(err) })
+				p.s.log.Warn("proposals refused", "count", n, "err", err)
+				for _, pr := range batch[:n] {
+					if pr.onFail != nil {
+						f := pr.onFail
+						p.s.post(func() { f(err) })
+					}
 				}
 			}
-			batch[i] = proposal{}
+			clear(batch[:n])
+			batch = batch[n:]
 		}
+		batch = batch[:0]
 	}
 }

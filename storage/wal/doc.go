@@ -34,8 +34,9 @@
 //
 // Cutting a segment: the new segment is created as <name>.tmp, pre-allocated,
 // given its head records, fsynced, renamed to <name>, and the directory is
-// fsynced before any record is appended to it. The previous segment needs no
-// further sync: every Save already synced it.
+// fsynced before any record is appended to it. The previous segment is
+// fsynced first if its last record was not (a commit-only HardState, see
+// Save), so that only the last segment can ever end in a torn record.
 //
 // # Records
 //

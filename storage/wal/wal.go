@@ -90,6 +90,7 @@ type WAL struct {
 
 	buf       []byte
 	failed    error // sticky: set by a failed write or fsync
+	unsynced  bool  // the live segment ends with records not yet fsynced
 	closed    bool
 	recovered *replay // what Open read, until ReadAll hands it out
 }

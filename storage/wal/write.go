@@ -19,6 +19,12 @@ const maxKeptBuf = 4 << 20
 // snapshot marker and at most one past the last saved entry (or the
 // marker); an entry at or below the last one replaces the saved tail from
 // its index on. Saving nothing is a no-op.
+//
+// A HardState alone that changes only the commit index is written but not
+// fsynced (the next fsync covers it): raft needs term and vote durable,
+// not the commit index, which a restarted member learns again (etcd's
+// MustSync rule). That halves the fsyncs of a busy member, whose every
+// append is followed by a commit-only HardState.
 func (w *WAL) Save(hs *raftpb.HardState, ents []*raftpb.Entry) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -43,7 +49,8 @@ func (w *WAL) Save(hs *raftpb.HardState, ents []*raftpb.Entry) error {
 	if len(ents) > 0 {
 		next = ents[0].GetIndex()
 	}
-	err := w.append(buf, next)
+	mustSync := len(ents) > 0 || h.term != w.hs.term || h.vote != w.hs.vote
+	err := w.append(buf, next, mustSync)
 	w.keep(buf)
 	if err != nil {
 		return fmt.Errorf("wal: save: %w", err)
@@ -82,7 +89,7 @@ func (w *WAL) SaveSnapshot(m SnapshotMarker) error {
 		return err
 	}
 	buf := appendSnapshot(w.buf[:0], m)
-	err := w.append(buf, max(w.last, m.Index)+1)
+	err := w.append(buf, max(w.last, m.Index)+1, true)
 	w.keep(buf)
 	if err != nil {
 		return fmt.Errorf("wal: save snapshot marker: %w", err)
@@ -110,9 +117,9 @@ func (w *WAL) keep(buf []byte) {
 	}
 }
 
-// append writes encoded records and fsyncs them, cutting a new segment
-// first if they do not fit; next names that segment.
-func (w *WAL) append(buf []byte, next uint64) error {
+// append writes encoded records and, when mustSync, fsyncs them, cutting
+// a new segment first if they do not fit; next names that segment.
+func (w *WAL) append(buf []byte, next uint64, mustSync bool) error {
 	if w.off+int64(len(buf)) > w.opts.SegmentSize && w.off > w.headEnd {
 		if err := w.cut(next); err != nil {
 			return err
@@ -125,9 +132,12 @@ func (w *WAL) append(buf []byte, next uint64) error {
 	if _, err := w.f.WriteAt(buf, w.off); err != nil {
 		return w.fail(fmt.Errorf("write %s: %w", w.path, err))
 	}
-	if err := w.sync(w.f, w.path); err != nil {
-		return err
+	if mustSync {
+		if err := w.sync(w.f, w.path); err != nil {
+			return err
+		}
 	}
+	w.unsynced = !mustSync
 	w.off += int64(len(buf))
 	w.crc = crc
 	return nil
@@ -157,6 +167,14 @@ func (w *WAL) zeroAhead(end int64) error {
 // head records, fsync, rename, directory fsync. Until the rename nothing
 // of the log changed, so failing before it leaves the WAL usable.
 func (w *WAL) cut(next uint64) error {
+	// A segment that is no longer the last must hold only durable
+	// records: recovery repairs a torn tail in the last segment only.
+	if w.unsynced && w.f != nil {
+		if err := w.sync(w.f, w.path); err != nil {
+			return err
+		}
+		w.unsynced = false
+	}
 	seg := segment{index: next}
 	if n := len(w.segs); n > 0 {
 		seg.seq = w.segs[n-1].seq + 1

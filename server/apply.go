@@ -79,12 +79,21 @@ func (s *Server) route(e *fsm.Entry, res *fsm.Result, zxid int64) {
 		if c == nil {
 			return
 		}
-		if r := c.popInflight(e.Xid); r != nil {
+		r := c.popInflight(e.Xid)
+		if r != nil {
 			s.reply(c, r.xid, zxid, proto.OK, nil)
 			c.release()
 			s.observe(c, r)
 		}
 		s.detach(c)
+		if r == nil {
+			// Expired (or closed elsewhere): as ZooKeeper does, drop the
+			// socket at once, queued output included; waiting for a flush
+			// would let a client that stopped reading pin its replies.
+			c.closed = true
+			c.kill()
+			return
+		}
 		s.closeConn(c)
 	case fsm.EntryRequest:
 		c := s.bySession[e.Session]

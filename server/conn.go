@@ -28,6 +28,9 @@ type conn struct {
 	dead   chan struct{} // closed when the connection is torn down
 	once   sync.Once
 	est    time.Time
+	// writeTimeout bounds one blocked write to the socket (the longest a
+	// session may stay silent, maxSessionTimeout).
+	writeTimeout time.Duration
 
 	recv atomic.Int64
 	sent atomic.Int64

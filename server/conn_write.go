@@ -3,6 +3,7 @@ package server
 import (
 	"net"
 	"sync"
+	"time"
 )
 
 // outQueue is a connection's outbound frame queue. The state loop appends
@@ -72,6 +73,9 @@ func (c *conn) writeLoop() {
 		if len(frames) > 0 {
 			bufs := net.Buffers(frames)
 			n := len(frames)
+			// A client that stops reading while it keeps its session
+			// alive would otherwise pin every queued reply forever.
+			_ = c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout))
 			if _, err := bufs.WriteTo(c.nc); err != nil {
 				return
 			}
@@ -88,6 +92,7 @@ func (c *conn) writeLoop() {
 			// A last look: frames pushed before closing was set are
 			// already taken, push refuses new ones after it.
 			if rest, _ := c.out.take(nil); len(rest) > 0 {
+				_ = c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout))
 				bufs := net.Buffers(rest)
 				_, _ = bufs.WriteTo(c.nc)
 			}

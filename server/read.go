@@ -149,5 +149,7 @@ func (s *Server) setWatches(c *conn, r *request) {
 	for _, p := range sw.PersistentRecursiveWatches {
 		s.watches.AddPersistent(c.id, p, true)
 	}
-	s.reply(c, proto.XidSetWatches, s.fsm.LastZxid(), proto.OK, nil)
+	// ZooKeeper echoes the request's xid: -8 from clients that send it so,
+	// an ordinary xid from the 3.6+ Java client, which checks the order.
+	s.reply(c, r.xid, s.fsm.LastZxid(), proto.OK, nil)
 }

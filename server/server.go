@@ -214,6 +214,8 @@ func (s *Server) accept(nc net.Conn) {
 		slots:  make(chan struct{}, s.cfg.MaxOutstanding),
 		dead:   make(chan struct{}),
 		est:    time.Now(),
+
+		writeTimeout: s.cfg.MaxSessionTimeout,
 	}
 	s.goFunc(func() {
 		select {

@@ -19,13 +19,10 @@ import (
 // yet. Such a section must still differ (when it starts to match, the test
 // fails until its entry is deleted); every other section must match.
 var knownDifferences = map[string]string{
-	"reconnect": "zkd answers setWatches/setWatches2 with xid -8 (server/read.go) instead of the " +
-		"request's xid; the 3.8 Java client sends them with an ordinary xid, so it drops the " +
-		"connection (\"Xid out of order. Got Xid -8 with err 0 expected Xid 11\") and reconnects " +
-		"in a loop for as long as a restored watch has not fired",
-	"wrongpassword": "a reattach with a wrong password: ZooKeeper closes the session's live " +
-		"connection before it checks the password (that client sees Disconnected, then " +
-		"reconnects); zkd leaves the connection alone",
+	"wrongpassword": "deliberate: a reattach with a wrong password makes ZooKeeper close the " +
+		"session's live connection before it checks the password (that client sees " +
+		"Disconnected, then reconnects), so anyone who learns a session id can keep its owner " +
+		"disconnecting; zkd checks the password first and leaves the owner alone",
 }
 
 // zkdLike returns a zktest option that gives zkd the session timing of

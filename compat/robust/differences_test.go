@@ -92,10 +92,5 @@ type zkdBug struct {
 // while it reproduces and fails once it stops reproducing, so that the
 // entry is removed with the fix.
 func knownZkdBugs() map[string]zkdBug {
-	return map[string]zkdBug{
-		"xid/setwatches-with-xid-1": {got: "-8:OK open",
-			reason: "zkd answers setWatches with xid -8 whatever xid the request had; ZooKeeper echoes it. go-zookeeper sends setWatches with an ordinary xid on reconnect and never gets its reply"},
-		"session/stalled-reader-expires": {got: "all-replies closed",
-			reason: "a client that stops reading keeps every queued reply in zkd's unbounded out queue, and session expiry does not close its connection (closeAfterFlush waits on a blocked write): 64 MiB stay pinned until the client reads; ZooKeeper closes the connection at expiry"},
-	}
+	return map[string]zkdBug{}
 }

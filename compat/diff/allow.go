@@ -75,7 +75,7 @@ var allowList = []Allowance{
 // triggers reports whether an op kind can fire notifications.
 func triggers(k Kind) bool {
 	switch k {
-	case KindCreate, KindDelete, KindSetData, KindSetACL, KindMulti, KindCloseSession:
+	case KindCreate, KindDelete, KindSetData, KindSetACL, KindMulti, KindCloseSession, KindExpireSession:
 		return true
 	}
 	return false

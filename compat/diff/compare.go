@@ -107,13 +107,14 @@ func compareWith(ops []Op, zk, zkd *Trace, allow []Allowance, known []knownBug) 
 		taint[s] = append(append([]Taint(nil), fresh...), old...)
 		applyTaints(c, rep.Allowed)
 		taint[s] = fresh
-		if ops[i].Kind == KindCloseSession {
+		ends := ops[i].Kind == KindCloseSession || ops[i].Kind == KindExpireSession
+		if ends {
 			// ZooKeeper deletes a session's ephemerals in the iteration
 			// order of a hash set: the events are a multiset.
 			sortEvents(a.Events)
 			sortEvents(b.Events)
 		}
-		if ops[i].Kind.reattaches() && len(fresh) == 0 || ops[i].Kind == KindCloseSession {
+		if ops[i].Kind.reattaches() && len(fresh) == 0 || ends {
 			delete(taint, s)
 		}
 		rep.Compared = i + 1

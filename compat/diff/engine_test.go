@@ -3,12 +3,13 @@ package diff
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zkd-io/zkd/proto"
 )
 
 func TestGenerateIsDeterministicAndCoversEveryKind(t *testing.T) {
-	cfg := Config{Ops: 300, Sessions: 3, TTL: true}
+	cfg := Config{Ops: 300, Sessions: 3, TTL: true, ExpiryPerMille: 5}
 	a, b := FormatOps(Generate(7, cfg)), FormatOps(Generate(7, cfg))
 	if a != b {
 		t.Fatal("same seed, different streams")
@@ -45,6 +46,73 @@ func TestGenerateIsDeterministicAndCoversEveryKind(t *testing.T) {
 		if !codes[c] {
 			t.Errorf("create opcode %s never generated", c)
 		}
+	}
+}
+
+func TestGenerateExpiryRate(t *testing.T) {
+	count := func(perMille int) int {
+		n := 0
+		for seed := uint64(1); seed <= 60; seed++ {
+			for _, o := range Generate(seed, Config{Ops: 150, Sessions: 3, TTL: true, ExpiryPerMille: perMille}) {
+				if o.Kind == KindExpireSession {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if n := count(0); n != 0 {
+		t.Fatalf("ExpiryPerMille 0 generated %d expireSession ops", n)
+	}
+	// 9000 ops at 3 per mille: about 27.
+	if n := count(3); n < 10 || n > 50 {
+		t.Fatalf("ExpiryPerMille 3 generated %d expireSession ops in 9000", n)
+	}
+}
+
+func TestSessionTimeoutLooksAhead(t *testing.T) {
+	ops := []Op{
+		{Kind: KindCreate, Session: 0},        // 0
+		{Kind: KindGetData, Session: 1},       // 1
+		{Kind: KindExpireSession, Session: 0}, // 2
+		{Kind: KindCreate, Session: 0},        // 3
+		{Kind: KindCloseSession, Session: 0},  // 4
+		{Kind: KindExpireSession, Session: 0}, // 5
+		{Kind: KindReconnect, Session: 1},     // 6
+	}
+	tests := []struct {
+		slot, at int
+		want     int32
+	}{
+		{0, 0, minSessionTimeoutMs}, // next end of slot 0 is the expiry at 2
+		{0, 2, minSessionTimeoutMs}, // opened by the expiry itself
+		{0, 3, normalTimeout},       // ended by closeSession at 4
+		{0, 5, minSessionTimeoutMs},
+		{1, 0, normalTimeout}, // slot 1 never ends
+		{0, 7, normalTimeout}, // past the end
+	}
+	for _, tc := range tests {
+		if got := sessionTimeout(ops, tc.slot, tc.at); got != tc.want {
+			t.Errorf("slot %d at op %d: %d, want %d", tc.slot, tc.at, got, tc.want)
+		}
+	}
+}
+
+func TestShortSessionGapMarksRunUnstable(t *testing.T) {
+	r := &runner{}
+	long := &conn{asked: normalTimeout, lastTouch: time.Now().Add(-time.Second)}
+	short := &conn{asked: minSessionTimeoutMs, lastTouch: time.Now()}
+	r.noteShort(long)
+	r.noteShort(short)
+	long.touched(time.Now(), true)
+	short.touched(time.Now(), true)
+	if r.checkGaps(0); r.unstable != "" {
+		t.Fatalf("unstable after short gaps: %s", r.unstable)
+	}
+	short.lastTouch = time.Now().Add(-gapLimit)
+	short.touched(time.Now(), false) // a request that failed after the gap
+	if r.checkGaps(1); !strings.HasPrefix(r.unstable, "by op 1 ") {
+		t.Fatalf("unstable = %q", r.unstable)
 	}
 }
 

@@ -44,7 +44,7 @@ func (r *runner) exec(o Op, sl *slot, b *builder) int64 {
 		r.reattach(o, sl, b)
 		return 0
 	case KindStandaloneCheck:
-		h, body, err := c.callShort(proto.OpCheck, &proto.CheckVersionRequest{Path: r.resolve(o.Path), Version: o.Version}, 500*time.Millisecond)
+		h, body, err := c.callThenPing(proto.OpCheck, &proto.CheckVersionRequest{Path: r.resolve(o.Path), Version: o.Version})
 		if r.header(b, h, err) {
 			b.addInt("bodyLen", int64(len(body)))
 		}
@@ -53,6 +53,8 @@ func (r *runner) exec(o Op, sl *slot, b *builder) int64 {
 	case KindReconnect:
 		r.reattach(o, sl, b)
 		return 0
+	case KindExpireSession:
+		return r.expire(o, sl, b)
 	case KindCloseSession:
 		h, _, err := c.call(proto.OpCloseSession, nil)
 		r.header(b, h, err)
@@ -90,7 +92,7 @@ func (r *runner) header(b *builder, h proto.ReplyHeader, err error) bool {
 		switch err {
 		case errClosed:
 			b.add("err", "connection closed")
-		case errTimeout:
+		case errTimeout, errUnanswered:
 			b.add("err", "no reply")
 		default:
 			b.add("err", err.Error())
@@ -309,6 +311,9 @@ func (r *runner) model(o Op, sl *slot, rec proto.Record) {
 
 func (r *runner) created(o Op, sl *slot, path string) {
 	r.acls[path] = expandACL(aclShapes[o.ACL].acl, sl.ids)
+	if o.Flags.Ephemeral() {
+		sl.ephemerals = append(sl.ephemerals, path)
+	}
 	if o.Flags.Sequential() {
 		r.lastSeq = path
 	}

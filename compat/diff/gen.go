@@ -20,6 +20,12 @@ type Config struct {
 	// (see versionGaps) and every mix hides that path's events from the
 	// comparison.
 	MixWatchModes bool
+	// ExpiryPerMille is the chance, in thousandths, that an op is an
+	// expireSession of a random slot. Each costs the runner about the
+	// minimum session timeout plus a tick (roughly 0.5-0.7 s), so streams
+	// keep it rare; 0 generates none and leaves the stream exactly as it
+	// was before the kind existed.
+	ExpiryPerMille int
 }
 
 // recursivePaths are where the persistent-watch session puts recursive
@@ -88,6 +94,9 @@ func (g *gen) pick(n int) int { return g.r.IntN(n) }
 func (g *gen) chance(percent int) bool { return g.r.IntN(100) < percent }
 
 func (g *gen) op() Op {
+	if g.cfg.ExpiryPerMille > 0 && g.pick(1000) < g.cfg.ExpiryPerMille {
+		return Op{Kind: KindExpireSession, Session: g.pick(g.cfg.Sessions), Silent: g.chance(50)}
+	}
 	total := 0
 	for _, kw := range kindWeights {
 		total += kw.w

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zkd-io/zkd/config"
+	"github.com/zkd-io/zkd/proto"
 	"github.com/zkd-io/zkd/zktest"
 )
 
@@ -24,6 +25,7 @@ type plan struct {
 	budget  time.Duration // stop starting new seeds after this
 	shrinks int           // shrink runs per difference
 	maxDiff int           // distinct differences to collect before failing
+	expiry  int           // Config.ExpiryPerMille
 }
 
 func envInt(name string, def int) int {
@@ -37,10 +39,10 @@ func envInt(name string, def int) int {
 // mode runs many more seeds from a time-derived base (printed, so a
 // failure can be replayed with ZKD_DIFF_SEED).
 func currentPlan() plan {
-	p := plan{base: 1, seeds: 60, ops: 150, budget: 40 * time.Second, shrinks: 120, maxDiff: 3}
+	p := plan{base: 1, seeds: 60, ops: 150, budget: 40 * time.Second, shrinks: 120, maxDiff: 3, expiry: 3}
 	if *longMode || os.Getenv("ZKD_DIFF_LONG") == "1" {
 		p = plan{base: uint64(time.Now().UnixNano() % 1_000_000_000), seeds: 100000, ops: 400,
-			budget: 10 * time.Minute, shrinks: 400, maxDiff: 10}
+			budget: 10 * time.Minute, shrinks: 400, maxDiff: 10, expiry: 8}
 		if d, err := time.ParseDuration(os.Getenv("ZKD_DIFF_DURATION")); err == nil {
 			p.budget = d
 		}
@@ -50,6 +52,9 @@ func currentPlan() plan {
 	}
 	p.seeds = envInt("ZKD_DIFF_SEEDS", p.seeds)
 	p.ops = envInt("ZKD_DIFF_OPS", p.ops)
+	if v, err := strconv.Atoi(os.Getenv("ZKD_DIFF_EXPIRY")); err == nil && v >= 0 {
+		p.expiry = v
+	}
 	return p
 }
 
@@ -59,6 +64,10 @@ type harness struct {
 	zk, zkd  Server
 	sessions int
 	runs     int
+	unstable int // runs repeated because they were unstable
+	// perRun, when set, gives zkd's side a fresh Mutate for every run
+	// (stateful control mutators).
+	perRun func() func(op Op, rec proto.Record)
 }
 
 func newHarness(t *testing.T) *harness {
@@ -76,6 +85,10 @@ func newHarness(t *testing.T) *harness {
 	var zkd *zktest.Server
 	zk = StartZooKeeper(t, script)
 	zkd = zktest.Start(t, func(c *config.Config) {
+		// The same session timing as the ZooKeeper side (zooCfg).
+		c.TickTime = tickMs * time.Millisecond
+		c.MinSessionTimeout = minSessionTimeoutMs * time.Millisecond
+		c.MaxSessionTimeout = maxSessionTimeoutMs * time.Millisecond
 		c.ExtendedTypesEnabled = true
 		c.ContainerCheckInterval = time.Hour // as the ZooKeeper side: no reaping during a run
 		c.MaxClientCnxns = 0
@@ -92,21 +105,49 @@ type result struct {
 	runIndex int
 }
 
+// unstable is why a result cannot be trusted ("" when it can).
+func (r result) unstable() string {
+	switch {
+	case r.zk.Unstable != "":
+		return "zookeeper: " + r.zk.Unstable
+	case r.zkd.Unstable != "":
+		return "zkd: " + r.zkd.Unstable
+	}
+	return ""
+}
+
 // run executes ops on both servers (concurrently, each under a fresh run
-// root) and compares them.
+// root) and compares them. A difference in an unstable run (a short
+// session may have expired early because the machine stalled) is not
+// trusted: the stream runs again, at most twice more.
 func (h *harness) run(ops []Op) result {
+	h.t.Helper()
+	res := h.runOnce(ops)
+	for i := 0; i < 2 && res.rep.Diff != nil && res.unstable() != ""; i++ {
+		h.unstable++
+		h.t.Logf("run %d: difference at op %d in an unstable run (%s); running it again", res.runIndex, res.rep.Diff.Op, res.unstable())
+		res = h.runOnce(ops)
+	}
+	return res
+}
+
+func (h *harness) runOnce(ops []Op) result {
 	h.t.Helper()
 	h.runs++
 	opt := RunOptions{Root: fmt.Sprintf("/diff-%d", h.runs), Sessions: h.sessions}
 	if os.Getenv("ZKD_DIFF_TRACE") != "" {
 		opt.Slow = func(i int, o Op, d time.Duration) { h.t.Logf("run %d: op %d took %v: %s", h.runs, i, d, o) }
 	}
+	zkd := h.zkd
+	if h.perRun != nil {
+		zkd.Mutate = h.perRun()
+	}
 	var wg sync.WaitGroup
 	var tzk, tzkd *Trace
 	var ezk, ezkd error
 	wg.Add(2)
 	go func() { defer wg.Done(); tzk, ezk = Run(h.zk, ops, opt) }()
-	go func() { defer wg.Done(); tzkd, ezkd = Run(h.zkd, ops, opt) }()
+	go func() { defer wg.Done(); tzkd, ezkd = Run(zkd, ops, opt) }()
 	wg.Wait()
 	if ezk != nil || ezkd != nil {
 		h.t.Fatalf("run %d: zookeeper: %v; zkd: %v", h.runs, ezk, ezkd)
@@ -139,15 +180,19 @@ func (h *harness) shrink(res result, budget int) (result, int) {
 
 // describe renders a difference for the test log: the seed, the shortest
 // stream, the differing fields and both full outcomes of the last op.
-func describe(seed uint64, orig result, small result, calls int) string {
+func describe(seed uint64, expiry int, orig result, small result, calls int) string {
 	var b strings.Builder
 	d := small.rep.Diff
 	fmt.Fprintf(&b, "DIFFERENCE seed=%d (first at op %d of %d; shrunk to %d ops with %d runs)\n",
 		seed, orig.rep.Diff.Op, len(orig.ops), len(small.ops), calls)
-	fmt.Fprintf(&b, "replay: ZKD_DIFF_SEED=%d ZKD_DIFF_SEEDS=1 ZKD_DIFF_OPS=%d go test ./compat/diff -run TestDifferential/random\n", seed, len(orig.ops))
+	fmt.Fprintf(&b, "replay: ZKD_DIFF_SEED=%d ZKD_DIFF_SEEDS=1 ZKD_DIFF_OPS=%d ZKD_DIFF_EXPIRY=%d go test ./compat/diff -run TestDifferential/random\n",
+		seed, len(orig.ops), expiry)
 	b.WriteString("shortest sequence:\n")
 	b.WriteString(FormatOps(small.ops))
 	b.WriteString(d.String())
+	if u := small.unstable(); u != "" {
+		fmt.Fprintf(&b, "  (unstable run, not trusted: %s)\n", u)
+	}
 	if d.Op < len(small.zk.Outcomes) {
 		fmt.Fprintf(&b, "  zookeeper outcome: %s\n", showOutcome(small.zk.Outcomes[d.Op]))
 		fmt.Fprintf(&b, "  zkd outcome:       %s\n", showOutcome(small.zkd.Outcomes[d.Op]))

@@ -9,7 +9,7 @@ import (
 
 // Kind is what an Op does. Most kinds are one request; the compound kinds
 // (KindUnknownOp, KindBadAuth, KindStandaloneCheck, KindReconnect) also
-// reattach the session.
+// reattach the session, and KindExpireSession lets it expire.
 type Kind int
 
 // Op kinds.
@@ -39,6 +39,7 @@ const (
 	KindBadAuth         // auth with an unknown scheme (AuthFailed, close), then reattach
 	KindStandaloneCheck // check (13) outside multi, then reattach
 	KindUnknownOp       // an opcode no server knows (Unimplemented, close), then reattach
+	KindExpireSession   // let the session expire, then try to reattach it (see expire.go)
 	KindCheck           // check (13), only as a multi sub-op
 )
 
@@ -53,7 +54,7 @@ var kindNames = [...]string{
 	KindWhoAmI: "whoAmI", KindAuth: "auth", KindReconfig: "reconfig",
 	KindCloseSession: "closeSession", KindReconnect: "reconnect",
 	KindBadAuth: "badAuth", KindStandaloneCheck: "standaloneCheck",
-	KindUnknownOp: "unknownOp", KindCheck: "check",
+	KindUnknownOp: "unknownOp", KindExpireSession: "expireSession", KindCheck: "check",
 }
 
 func (k Kind) String() string {
@@ -99,6 +100,10 @@ type Op struct {
 	// (else 101, which carries only the first three). No lists, no packet.
 	Watches     [5][]string
 	SetWatches2 bool
+	// Silent (KindExpireSession) keeps the connection open and quiet until
+	// the server expires the session and closes it; otherwise the runner
+	// drops the TCP connection without closeSession first.
+	Silent bool
 }
 
 // hasWatches reports whether a reconnect restores any watch.
@@ -152,6 +157,12 @@ func (o Op) args(b *strings.Builder) {
 		fmt.Fprintf(b, " %s v=%d", showPath(o.Path), o.Version)
 	case KindUnknownOp:
 		fmt.Fprintf(b, " opcode=%d", o.Code)
+	case KindExpireSession:
+		if o.Silent {
+			b.WriteString(" silent")
+		} else {
+			b.WriteString(" drop")
+		}
 	case KindReconnect:
 		if o.SetWatches2 {
 			b.WriteString(" setWatches2")

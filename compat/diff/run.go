@@ -13,8 +13,10 @@ type Server struct {
 	Name string // "zookeeper", "zkd"
 	Addr string // host:port of the client port
 	// Mutate, when set, may change a decoded reply record before it is
-	// normalised (multi replies are passed as *proto.MultiResponse). The
-	// control test uses it to play a deliberately wrong server.
+	// normalised (multi replies are passed as *proto.MultiResponse; an
+	// expireSession passes its children listings and the ConnectResponse
+	// of its reattach). The control test uses it to play a deliberately
+	// wrong server.
 	Mutate func(op Op, rec proto.Record)
 }
 
@@ -31,6 +33,12 @@ type RunOptions struct {
 type Trace struct {
 	Server   string
 	Outcomes []Outcome // one per op
+	// Unstable says why the run cannot be trusted, when a session that
+	// asked for the minimum timeout may have gone untouched long enough to
+	// expire early (the machine stalled the runner or the server; see
+	// gapLimit). The tests run a stream again when a difference comes with
+	// an unstable trace.
+	Unstable string
 }
 
 // slot is one session slot of a run.
@@ -40,6 +48,9 @@ type slot struct {
 	gen   int   // sessions opened in this slot so far
 	ids   []proto.Id
 	carry []notification // received on a connection that was replaced
+	// ephemerals are the nodes the current session created as ephemeral
+	// (absolute paths, from its replies), for the expiry check.
+	ephemerals []string
 	// watches is the model of the watches the current connection holds
 	// (path -> kinds), see watches.go.
 	watches map[string]uint8
@@ -47,15 +58,19 @@ type slot struct {
 
 // runner executes one stream against one server.
 type runner struct {
-	srv     Server
-	opt     RunOptions
-	norm    *normaliser
-	slots   []*slot
-	acls    map[string][]proto.ACL // absolute path -> stored ACL (model)
-	lastSeq string
-	setup   *conn
-	taints  []Taint  // set by the current op
-	gaps    []string // set by the current op
+	srv   Server
+	opt   RunOptions
+	ops   []Op    // the stream, for looking ahead (sessionTimeout)
+	short []*conn // connections of sessions that asked for the minimum timeout
+	// unstable is Trace.Unstable.
+	unstable string
+	norm     *normaliser
+	slots    []*slot
+	acls     map[string][]proto.ACL // absolute path -> stored ACL (model)
+	lastSeq  string
+	setup    *conn
+	taints   []Taint  // set by the current op
+	gaps     []string // set by the current op
 }
 
 var ipID = proto.Id{Scheme: "ip", ID: "127.0.0.1"}
@@ -74,7 +89,8 @@ func Run(srv Server, ops []Op, opt RunOptions) (*Trace, error) {
 	for i := 0; i < opt.Sessions; i++ {
 		r.slots = append(r.slots, &slot{index: i})
 	}
-	setup, _, err := dial(srv.Addr, 0, nil, 0, opt.Timeout)
+	r.ops = ops
+	setup, _, err := dial(srv.Addr, 0, nil, 0, normalTimeout, opt.Timeout)
 	if err != nil {
 		return nil, fmt.Errorf("%s: setup session: %w", srv.Name, err)
 	}
@@ -92,10 +108,12 @@ func Run(srv Server, ops []Op, opt RunOptions) (*Trace, error) {
 	for i, o := range ops {
 		start := time.Now()
 		tr.Outcomes = append(tr.Outcomes, r.step(i, o))
+		r.checkGaps(i)
 		if d := time.Since(start); opt.Slow != nil && d > 300*time.Millisecond {
 			opt.Slow(i, o, d)
 		}
 	}
+	tr.Unstable = r.unstable
 	return tr, nil
 }
 
@@ -141,7 +159,7 @@ func (r *runner) step(i int, o Op) Outcome {
 	sl := r.slots[o.Session]
 	out := Outcome{}
 	r.taints, r.gaps = nil, nil
-	if !r.ensure(sl, &b) {
+	if !r.ensure(i, sl, &b) {
 		b.add("err", "no session")
 		out.Fields = r.norm.finish(i, &b)
 		return out
@@ -166,21 +184,23 @@ func (r *runner) step(i int, o Op) Outcome {
 	return out
 }
 
-// ensure gives the slot a live session, opening a new one when needed.
-func (r *runner) ensure(sl *slot, b *builder) bool {
+// ensure gives the slot a live session, opening a new one when op i needs
+// it, with the timeout sessionTimeout picks.
+func (r *runner) ensure(i int, sl *slot, b *builder) bool {
 	if sl.c != nil && !sl.c.dead {
 		return true
 	}
 	if sl.c != nil {
 		b.add("reopen", "connection was lost")
 	}
-	c, resp, err := dial(r.srv.Addr, 0, nil, 0, r.opt.Timeout)
+	c, resp, err := dial(r.srv.Addr, 0, nil, 0, sessionTimeout(r.ops, sl.index, i), r.opt.Timeout)
 	if err != nil {
 		b.add("open", "failed")
 		sl.c = nil
 		return false
 	}
-	sl.c, sl.ids, sl.watches = c, []proto.Id{ipID}, map[string]uint8{}
+	sl.c, sl.ids, sl.watches, sl.ephemerals = c, []proto.Id{ipID}, map[string]uint8{}, nil
+	r.noteShort(c)
 	sl.gen++
 	r.norm.owners[c.session] = fmt.Sprintf("s%dg%d", sl.index, sl.gen)
 	b.addInt("open.timeout", int64(resp.TimeOut))
@@ -242,7 +262,7 @@ func (r *runner) reattach(o Op, sl *slot, b *builder) {
 	sl.carry = append(sl.carry, old.pending...)
 	old.pending = nil
 	old.close()
-	c, resp, err := dial(r.srv.Addr, old.session, old.passwd, old.lastZxid, r.opt.Timeout)
+	c, resp, err := dial(r.srv.Addr, old.session, old.passwd, old.lastZxid, old.asked, r.opt.Timeout)
 	if err != nil {
 		b.add("reattach", "failed")
 		sl.c = old
@@ -256,6 +276,7 @@ func (r *runner) reattach(o Op, sl *slot, b *builder) {
 		return
 	}
 	sl.c, sl.ids, sl.watches = c, []proto.Id{ipID}, map[string]uint8{}
+	r.noteShort(c)
 	if o.hasWatches() || o.SetWatches2 {
 		r.restoreWatches(o, sl, old.lastZxid, b)
 	}

@@ -16,6 +16,10 @@ var errClosed = errors.New("diff: connection closed by server")
 // errTimeout reports that the server did not answer in time.
 var errTimeout = errors.New("diff: no reply in time")
 
+// errUnanswered reports that the server answered a ping sent after the
+// request first, so it will not answer the request.
+var errUnanswered = errors.New("diff: request left unanswered before a later ping")
+
 // notification is one watch event as received.
 type notification struct {
 	ev   proto.WatcherEvent
@@ -30,14 +34,25 @@ type conn struct {
 	session  int64
 	passwd   []byte
 	lastZxid int64 // highest reply zxid seen, as a client tracks it
-	timeout  time.Duration
-	pending  []notification
-	buf      []byte
-	dead     bool
+	// asked is the session timeout (ms) the connect request asked for; a
+	// reattach asks for it again, as clients do.
+	asked   int32
+	timeout time.Duration
+	pending []notification
+	buf     []byte
+	dead    bool
+	// lastTouch is when the newest request that got its reply was sent
+	// (the server touched the session after that); maxGap is the longest
+	// span from such a send to the next reply or failure: the longest the
+	// session may have gone untouched, as far as the runner can tell.
+	lastTouch time.Time
+	maxGap    time.Duration
 }
 
-// dial connects and performs the handshake (sessionID 0 for a new session).
-func dial(addr string, sessionID int64, passwd []byte, lastZxid int64, timeout time.Duration) (*conn, proto.ConnectResponse, error) {
+// dial connects and performs the handshake (sessionID 0 for a new
+// session), asking for a session timeout of asked ms; timeout bounds each
+// network wait.
+func dial(addr string, sessionID int64, passwd []byte, lastZxid int64, asked int32, timeout time.Duration) (*conn, proto.ConnectResponse, error) {
 	var resp proto.ConnectResponse
 	nc, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
@@ -46,8 +61,9 @@ func dial(addr string, sessionID int64, passwd []byte, lastZxid int64, timeout t
 	if passwd == nil {
 		passwd = make([]byte, 16)
 	}
-	c := &conn{nc: nc, timeout: timeout, lastZxid: lastZxid}
-	req := proto.ConnectRequest{LastZxidSeen: lastZxid, TimeOut: 10000, SessionID: sessionID, Passwd: passwd, HasReadOnly: true}
+	c := &conn{nc: nc, timeout: timeout, lastZxid: lastZxid, asked: asked}
+	req := proto.ConnectRequest{LastZxidSeen: lastZxid, TimeOut: asked, SessionID: sessionID, Passwd: passwd, HasReadOnly: true}
+	c.lastTouch = time.Now()
 	if err := c.write(nil, &req); err != nil {
 		nc.Close()
 		return nil, resp, err
@@ -73,7 +89,11 @@ func (c *conn) close() {
 }
 
 func (c *conn) write(hdr, body proto.Record) error {
-	f := proto.AppendFrame(nil, hdr, body)
+	return c.writeBytes(proto.AppendFrame(nil, hdr, body))
+}
+
+// writeBytes writes one or more whole frames in a single write.
+func (c *conn) writeBytes(f []byte) error {
 	_ = c.nc.SetWriteDeadline(time.Now().Add(c.timeout))
 	if _, err := c.nc.Write(f); err != nil {
 		c.dead = true
@@ -124,24 +144,59 @@ func (c *conn) callXid(xid int32, op proto.OpCode, req proto.Record) (proto.Repl
 	if c.dead {
 		return proto.ReplyHeader{}, nil, errClosed
 	}
+	sent := time.Now()
 	if err := c.write(&proto.RequestHeader{Xid: xid, Type: op}, req); err != nil {
+		c.touched(sent, false)
 		return proto.ReplyHeader{}, nil, errClosed
 	}
-	return c.await(xid)
+	h, body, err := c.await(xid)
+	c.touched(sent, err == nil)
+	return h, body, err
 }
 
-// callShort is call with a short reply deadline, for requests a server
-// may legitimately never answer (ZooKeeper 3.8.0 does not answer a
-// successful standalone check).
-func (c *conn) callShort(op proto.OpCode, req proto.Record, d time.Duration) (proto.ReplyHeader, []byte, error) {
-	saved := c.timeout
-	c.timeout = d
-	defer func() { c.timeout = saved }()
-	return c.call(op, req)
+// touched updates the touch bookkeeping after a request sent at sent got
+// its reply (ok) or failed.
+func (c *conn) touched(sent time.Time, ok bool) {
+	c.maxGap = max(c.maxGap, time.Since(c.lastTouch))
+	if ok {
+		c.lastTouch = sent
+	}
+}
+
+// callThenPing sends a request and a ping in one write and returns the
+// reply to whichever comes first. A server answers a connection's requests
+// in order, so the ping's reply coming first means the request will never
+// be answered (ZooKeeper 3.8.0 drops a successful standalone check):
+// errUnanswered. This replaces waiting out a deadline, which would leave
+// every session unpinged meanwhile. The ping's reply may still follow the
+// request's; the caller replaces the connection.
+func (c *conn) callThenPing(op proto.OpCode, req proto.Record) (proto.ReplyHeader, []byte, error) {
+	if c.dead {
+		return proto.ReplyHeader{}, nil, errClosed
+	}
+	xid := c.nextXid()
+	f := proto.AppendFrame(nil, &proto.RequestHeader{Xid: xid, Type: op}, req)
+	f = proto.AppendFrame(f, &proto.RequestHeader{Xid: proto.XidPing, Type: proto.OpPing}, nil)
+	sent := time.Now()
+	if err := c.writeBytes(f); err != nil {
+		c.touched(sent, false)
+		return proto.ReplyHeader{}, nil, errClosed
+	}
+	h, body, err := c.awaitEither(xid, proto.XidPing)
+	c.touched(sent, err == nil)
+	if err == nil && h.Xid != xid {
+		return proto.ReplyHeader{}, nil, errUnanswered
+	}
+	return h, body, err
 }
 
 // await reads frames until the reply to xid arrives (bounded count).
 func (c *conn) await(xid int32) (proto.ReplyHeader, []byte, error) {
+	return c.awaitEither(xid, xid)
+}
+
+// awaitEither reads frames until the reply to xid or alt arrives.
+func (c *conn) awaitEither(xid, alt int32) (proto.ReplyHeader, []byte, error) {
 	for i := 0; i < 10000; i++ {
 		body, err := c.readFrame()
 		if err != nil {
@@ -160,11 +215,11 @@ func (c *conn) await(xid int32) (proto.ReplyHeader, []byte, error) {
 			c.pending = append(c.pending, notification{ev: ev, zxid: h.Zxid})
 			continue
 		}
-		if h.Xid != xid {
+		if h.Xid != xid && h.Xid != alt {
 			c.close()
 			return h, nil, fmt.Errorf("reply xid %d, want %d", h.Xid, xid)
 		}
-		if h.Zxid > c.lastZxid && xid != proto.XidPing && xid != proto.XidAuth {
+		if h.Zxid > c.lastZxid && h.Xid != proto.XidPing && h.Xid != proto.XidAuth {
 			c.lastZxid = h.Zxid
 		}
 		return h, body[proto.ReplyHeaderSize:], nil

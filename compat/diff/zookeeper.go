@@ -42,13 +42,26 @@ type ZooKeeper struct {
 	out  *os.File
 }
 
-// zooCfg is the server's config: standalone on 127.0.0.1, every
-// four-letter word, no admin server, TTL nodes on, and container/TTL
-// reaping pushed out of reach of any run (zkd's tests set the same), so
-// that no background deletion races a stream.
-const zooCfg = `tickTime=2000
-initLimit=10
-syncLimit=5
+// Session timing of both servers of a differential run (the harness gives
+// zkd the same): a 200 ms tick, so the minimum session timeout (two ticks)
+// is 400 ms and a session that stops talking expires within about 600 ms;
+// the maximum is 20 s. Runners ask for normalTimeout (expire.go).
+const (
+	tickMs              = 200
+	minSessionTimeoutMs = 2 * tickMs
+	maxSessionTimeoutMs = 20000
+)
+
+// zooCfg is the server's config: standalone on 127.0.0.1, the session
+// timing above (initLimit/syncLimit keep their former 20 s/10 s, unused by
+// a standalone server), every four-letter word, no admin server, TTL nodes
+// on, and container/TTL reaping pushed out of reach of any run (zkd's tests
+// set the same), so that no background deletion races a stream.
+const zooCfg = `tickTime=%d
+initLimit=100
+syncLimit=50
+minSessionTimeout=%d
+maxSessionTimeout=%d
 dataDir=%s
 clientPort=%d
 clientPortAddress=127.0.0.1
@@ -72,7 +85,7 @@ func StartZooKeeper(t testing.TB, script string) *ZooKeeper {
 		t.Fatalf("zookeeper: %v", err)
 	}
 	cfg := filepath.Join(dir, "zoo.cfg")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, zooCfg, filepath.Join(dir, "data"), port), 0o644); err != nil {
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, zooCfg, tickMs, minSessionTimeoutMs, maxSessionTimeoutMs, filepath.Join(dir, "data"), port), 0o644); err != nil {
 		t.Fatalf("zookeeper: write zoo.cfg: %v", err)
 	}
 	out, err := os.Create(filepath.Join(dir, "server.out"))

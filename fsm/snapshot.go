@@ -143,6 +143,13 @@ func writeSnapshot(w io.Writer, hdr []byte, encodeTree func(io.Writer) (uint64, 
 // one, gives an error wrapping ErrBadSnapshot; a read error of r other
 // than an early end is returned wrapped as it is.
 func RestoreSnapshot(cfg Config, r io.Reader) (*FSM, error) {
+	return RestoreSnapshotSized(cfg, r, 0)
+}
+
+// RestoreSnapshotSized is RestoreSnapshot for input of at most size bytes
+// (0: unknown), which lets a large tree be decoded into maps sized once
+// (see tree.DecodeSnapshotSized).
+func RestoreSnapshotSized(cfg Config, r io.Reader, size int64) (*FSM, error) {
 	br := bufio.NewReaderSize(r, snapshotBufSize)
 	var pre [len(snapshotMagic) + 8]byte
 	if err := readFull(br, pre[:]); err != nil {
@@ -162,7 +169,7 @@ func RestoreSnapshot(cfg Config, r io.Reader) (*FSM, error) {
 	if err := f.decodeHeader(hdr); err != nil {
 		return nil, err
 	}
-	t, digest, err := tree.DecodeSnapshotDigest(br)
+	t, digest, err := tree.DecodeSnapshotSized(br, size)
 	if err != nil {
 		if errors.Is(err, tree.ErrBadSnapshot) {
 			return nil, fmt.Errorf("%w: %w", ErrBadSnapshot, err)

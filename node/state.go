@@ -140,7 +140,7 @@ func loadSnapshot(snaps *snap.Store, ident identity, fcfg fsm.Config) (restored,
 	if err != nil {
 		return restored{}, fmt.Errorf("load snapshot %s: %w", meta.Path, err)
 	}
-	f, err := fsm.RestoreSnapshot(fcfg, br)
+	f, err := fsm.RestoreSnapshotSized(fcfg, br, meta.Size)
 	if err != nil {
 		return restored{}, fmt.Errorf("load snapshot %s: %w; move it aside to fall back to an older snapshot", meta.Path, err)
 	}

@@ -117,6 +117,12 @@ func (t *Tree) attach(path string, n *Node) {
 		parent.children = make(map[string]*Node, 1)
 	}
 	parent.children[name] = n
+	t.index(path, n)
+}
+
+// index adds a node to the path map and the indexes, but not to its
+// parent's children.
+func (t *Tree) index(path string, n *Node) {
 	t.nodes[path] = n
 	t.dataSize += javaLength(path) + int64(len(n.data))
 	switch kindOf(n.owner) {

@@ -41,11 +41,19 @@ func DecodeSnapshot(r io.Reader) (*Tree, error) {
 // DecodeSnapshotDigest is DecodeSnapshot that also returns the decoded
 // tree's Digest, computed while the nodes are decoded.
 func DecodeSnapshotDigest(r io.Reader) (*Tree, uint64, error) {
+	return DecodeSnapshotSized(r, 0)
+}
+
+// DecodeSnapshotSized is DecodeSnapshotDigest for a snapshot known to be
+// at most size bytes long (0: unknown). The size lets the decoder trust
+// the node count up to what that many bytes can hold and size the path
+// map once instead of growing it, which matters for a million nodes.
+func DecodeSnapshotSized(r io.Reader, size int64) (*Tree, uint64, error) {
 	br, ok := r.(byteReader)
 	if !ok {
 		br = bufio.NewReaderSize(r, snapshotBufSize)
 	}
-	d := snapDecoder{r: br, node: -1}
+	d := snapDecoder{r: br, node: -1, size: size}
 	t := d.decode()
 	if d.err != nil {
 		return nil, 0, d.err
@@ -61,12 +69,21 @@ type snapDecoder struct {
 	buf  []byte // path scratch
 	// digest is the sum of the node digests so far.
 	digest uint64
+	size   int64     // input size bound, 0 when unknown
+	kids   [][]child // children collected per depth, reused
 }
 
-// decFrame is one ancestor of the next node.
+// decFrame is one ancestor of the next node: its children are collected
+// while its subtree is read and linked once, into a map of the right size,
+// when the subtree ends.
 type decFrame struct {
 	path string
+	node *Node
 }
+
+// minSnapNodeBytes is the fewest bytes a non-root node takes in a
+// snapshot: depth, name length, a one-byte name and ten one-byte fields.
+const minSnapNodeBytes = 13
 
 func (d *snapDecoder) decode() *Tree {
 	var magic [len(snapshotMagic)]byte
@@ -93,7 +110,11 @@ func (d *snapDecoder) decode() *Tree {
 		d.bad("no nodes")
 		return nil
 	}
-	t.nodes = make(map[string]*Node, min(count, maxSnapPrealloc))
+	trusted := uint64(maxSnapPrealloc)
+	if d.size > 0 {
+		trusted = max(trusted, uint64(d.size)/minSnapNodeBytes)
+	}
+	t.nodes = make(map[string]*Node, min(count, trusted))
 
 	d.node = 0
 	root := d.fields(entries)
@@ -108,7 +129,8 @@ func (d *snapDecoder) decode() *Tree {
 	t.dataSize = javaLength(rootPath) + int64(len(root.data))
 	d.digest = nodeDigest(rootPath, root)
 
-	stack := []decFrame{{path: rootPath}}
+	stack := []decFrame{{path: rootPath, node: root}}
+	d.frame(0)
 	for i := uint64(1); i < count && d.err == nil; i++ {
 		d.node = int64(i)
 		depth := d.uvarint()
@@ -119,7 +141,7 @@ func (d *snapDecoder) decode() *Tree {
 			d.bad("depth %d below a node of depth %d", depth, len(stack)-1)
 			break
 		}
-		stack = stack[:depth]
+		stack = d.pop(stack, int(depth))
 		parent := stack[depth-1]
 		path, name := d.path(parent.path)
 		if d.err != nil {
@@ -130,24 +152,27 @@ func (d *snapDecoder) decode() *Tree {
 			break
 		}
 		before := len(t.nodes)
-		t.attach(path, n)
+		t.index(path, n)
 		if len(t.nodes) == before {
-			// attach replaced a node: the tree is inconsistent now, but
+			// index replaced a node: the tree is inconsistent now, but
 			// it is dropped with the error.
 			d.bad("duplicate node %q", path)
 			break
 		}
+		d.kids[depth-1] = append(d.kids[depth-1], child{name: name, node: n})
 		d.digest += nodeDigest(path, n)
 		if name == limitsName {
 			if prefix, ok := quotaNodePrefix(parent.path); ok {
 				t.quotas[prefix] = struct{}{}
 			}
 		}
-		stack = append(stack, decFrame{path: path})
+		stack = append(stack, decFrame{path: path, node: n})
+		d.frame(len(stack) - 1)
 	}
 	if d.err != nil {
 		return nil
 	}
+	d.pop(stack, 0)
 	for _, p := range []string{procPath, quotaPath, configPath} {
 		if t.nodes[p] == nil {
 			d.bad("pre-created node %s missing", p)
@@ -161,6 +186,32 @@ func (d *snapDecoder) decode() *Tree {
 		}
 	}
 	return t
+}
+
+// frame prepares the children buffer of the frame at depth.
+func (d *snapDecoder) frame(depth int) {
+	for len(d.kids) <= depth {
+		d.kids = append(d.kids, nil)
+	}
+	d.kids[depth] = d.kids[depth][:0]
+}
+
+// pop ends the subtrees of the frames at depth and deeper, linking each
+// one's collected children, and returns the stack cut to depth.
+func (d *snapDecoder) pop(stack []decFrame, depth int) []decFrame {
+	for i := len(stack) - 1; i >= depth; i-- {
+		kids := d.kids[i]
+		if len(kids) > 0 {
+			m := make(map[string]*Node, len(kids))
+			for _, c := range kids {
+				m[c.name] = c.node
+			}
+			stack[i].node.children = m
+		}
+		clear(kids)
+		d.kids[i] = kids[:0]
+	}
+	return stack[:depth]
 }
 
 // acls reads the ACL lists and interns them in table; identical lists

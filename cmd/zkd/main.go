@@ -59,6 +59,7 @@ func run(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	go gcTune(ctx, os.Getenv)
 	n, err := node.Start(ctx, cfg, node.Options{Logger: log})
 	if err != nil {
 		return err

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"runtime/debug"
+	"runtime/metrics"
+	"time"
+)
+
+// GC tuning. Go's default GOGC=100 lets the heap grow to twice the live
+// data before collecting. zkd's live data is mostly the data tree, large
+// and long-lived: with a million znodes that default alone costs hundreds
+// of megabytes of RSS for garbage that is mostly short-lived request
+// buffers. gcTune keeps the headroom at about gcHeadroom bytes, but at
+// least gcMinPercent and at most 100 percent of the live heap, re-reading
+// the live heap every second. An explicit GOGC or GOMEMLIMIT in the
+// environment turns it off.
+const (
+	gcHeadroom   = 128 << 20
+	gcMinPercent = 25
+	gcPeriod     = time.Second
+)
+
+// gcPercentFor returns the GOGC percentage for a live heap of live bytes.
+func gcPercentFor(live uint64) int {
+	if live == 0 {
+		return 100
+	}
+	p := int(uint64(gcHeadroom) * 100 / live)
+	return min(max(p, gcMinPercent), 100)
+}
+
+// gcTune adjusts GOGC until ctx ends.
+func gcTune(ctx context.Context, getenv func(string) string) {
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	current := 100
+	t := time.NewTicker(gcPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 {
+			return
+		}
+		if p := gcPercentFor(sample[0].Value.Uint64()); p != current {
+			debug.SetGCPercent(p)
+			current = p
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -135,6 +136,10 @@ func loadSnapshot(snaps *snap.Store, ident identity, fcfg fsm.Config) (restored,
 		return restored{}, fmt.Errorf("load snapshot: %w", err)
 	}
 	defer rc.Close()
+	// Decoding allocates the whole tree and nothing else: collecting
+	// while it grows only re-marks what is still being built (a million
+	// znodes cost seconds of GC on two cores). Collect once at the end.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	br := bufio.NewReaderSize(rc, 256<<10)
 	cs, err := readEnvelope(br, ident)
 	if err != nil {

@@ -59,11 +59,12 @@ func run(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	go gcTune(ctx, os.Getenv)
 	n, err := node.Start(ctx, cfg, node.Options{Logger: log})
 	if err != nil {
 		return err
 	}
+	// After Start: loading a snapshot switches the GC off for a moment.
+	go gcTune(ctx, os.Getenv)
 	<-ctx.Done()
 	log.Info("shutting down")
 	return n.Close()

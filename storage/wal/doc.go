@@ -87,8 +87,9 @@
 //   - the last HardState wins;
 //   - the last snapshot marker wins; entries it covers are kept while they
 //     are on disk (a snapshot older than the marker may have to be replayed
-//     onto), unless the marker lies beyond every entry read so far (a
-//     snapshot installed from elsewhere): then those entries are dropped;
+//     onto) when the log holds the marker's own entry with the marker's
+//     term; otherwise (a snapshot installed from a leader) every entry read
+//     so far is dropped;
 //   - an entry whose index is at or below the previous entry's replaces it
 //     and everything after it (raft overwrote a conflicting tail);
 //   - otherwise an entry must follow the previous entry's index, or the

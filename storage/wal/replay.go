@@ -68,13 +68,26 @@ func (r *replay) truncate(n int) {
 	r.ents = r.ents[:n]
 }
 
-// marker records a snapshot marker. Entries it covers stay (ReadAllFrom
-// may need them when the newest snapshot is unreadable), unless the marker
-// lies beyond them all: then they are superseded by a snapshot received
-// from elsewhere and dropped.
+// marker records a snapshot marker. The entries it covers stay (for
+// ReadAllFrom, when the newest snapshot is unreadable and an older one
+// must be replayed onto) when the log holds the marker's own entry with
+// the marker's term: by raft's log matching property the entries up to it
+// are then exactly those the snapshot reflects. When the marker lies past
+// the entries read or its entry has another term (a snapshot installed
+// from a leader), they are dropped. A marker behind the first entry read
+// (restated at a segment head after older segments were released) leaves
+// them alone.
 func (r *replay) marker(m SnapshotMarker) {
 	r.snap = m
-	if n := len(r.ents); n > 0 && m.Index >= r.ents[n-1].GetIndex() {
+	n := len(r.ents)
+	if n == 0 {
+		return
+	}
+	first, last := r.ents[0].GetIndex(), r.ents[n-1].GetIndex()
+	switch {
+	case m.Index < first:
+		// Behind the log's start (earlier segments were released).
+	case m.Index > last || r.ents[m.Index-first].GetTerm() != m.Term:
 		r.truncate(0)
 	}
 }

@@ -41,10 +41,9 @@ func (c *conn) addAuth(id proto.Id) {
 			return
 		}
 	}
-	// Copy on write: entries already proposed keep the old slice.
-	next := make([]proto.Id, len(c.auth), len(c.auth)+1)
-	copy(next, c.auth)
-	c.auth = append(next, id)
+	// In place: the slice is only read synchronously (entries copy it
+	// when they are marshalled), so nothing else holds it.
+	c.auth = append(c.auth, id)
 }
 
 // whoAmI lists the connection's identities as ZooKeeper's whoAmI does.

@@ -1,0 +1,337 @@
+#!/usr/bin/env bash
+# bench/compare.sh — zkd and Apache ZooKeeper 3.8 side by side, same client
+# (cmd/zkbench, built on go-zookeeper), same machine, same run. Writes
+# bench/RESULTS.md. Run from the repository root:
+#
+#   bash bench/compare.sh
+#   REPS=5 DURATION=30s WARMUP=5s bash bench/compare.sh
+#
+# Every knob is an environment variable (defaults below); bench/README.md
+# explains each phase. The script kills only the processes it started, by
+# PID, when it exits (trap), and leaves its raw JSON in $WORK.
+set -euo pipefail
+
+REPS=${REPS:-3}                  # repetitions of every workload per server
+DURATION=${DURATION:-5s}         # measured window per run
+WARMUP=${WARMUP:-2s}             # unmeasured run before each window
+SESSIONS=${SESSIONS:-8}          # request workloads: sessions...
+OUTSTANDING=${OUTSTANDING:-8}    # ...each with this many requests in flight
+SIZE=${SIZE:-100}                # data bytes per znode
+NODES=${NODES:-10000}            # working set of get/set/mixed/multi
+READ_RATIO=${READ_RATIO:-0.9}    # mixed
+WATCHERS=${WATCHERS:-100}        # watch-fanout sessions
+CHURNERS=${CHURNERS:-8}          # session-churn: parallel connect/close loops
+IDLE_SESSIONS=${IDLE_SESSIONS:-1000}
+POPULATE_NODES=${POPULATE_NODES:-20000} # populate, then restart probe reads them back
+WORKLOADS=${WORKLOADS:-"get set mixed create-delete ephemeral multi watch-fanout session-churn"}
+FRESH=${FRESH:-1}                # 1 = run phase 2 (idle, populate, restart-probe on fresh servers)
+TICK_MS=${TICK_MS:-2000}         # tickTime of both servers
+ZK_HEAP=${ZK_HEAP:--Xmx2g}       # SERVER_JVMFLAGS of ZooKeeper
+ZKSERVER=${ZKSERVER:-/usr/share/zookeeper/bin/zkServer.sh}
+OUT=${OUT:-bench/RESULTS.md}
+NOTE=${NOTE:-"Short run (${DURATION} windows, ${REPS} repetitions): indicative only; it will be regenerated with longer runs."}
+
+if [ ! -f go.mod ] || [ ! -d cmd/zkd ]; then
+	echo "compare.sh: run from the repository root (bash bench/compare.sh)" >&2
+	exit 2
+fi
+if [ ! -x "$ZKSERVER" ]; then
+	echo "compare.sh: $ZKSERVER not found; install the Debian package zookeeper (apt-get install zookeeper)" >&2
+	exit 2
+fi
+
+WORK=$(mktemp -d /tmp/zkd-compare.XXXXXX)
+JSON="$WORK/json"
+mkdir -p "$JSON"
+LOG="$WORK/compare.log"
+STARTED=() # every PID this script started
+FAILED=()  # runs that did not complete
+
+log() { echo "[$(date +%T)] $*" | tee -a "$LOG" >&2; }
+
+# stop_pid PID: SIGTERM, wait up to 30 s, then SIGKILL. Only for our PIDs.
+stop_pid() {
+	local pid=$1 i
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		log "pid $pid ignored SIGTERM for 30 s; SIGKILL"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local pid
+	for pid in "${STARTED[@]}"; do
+		stop_pid "$pid"
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# free_port: a port on 127.0.0.1 that nothing answers on.
+free_port() {
+	local p
+	for _ in $(seq 100); do
+		p=$((20000 + RANDOM % 20000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+	echo "compare.sh: no free port" >&2
+	exit 1
+}
+
+four_letter() { # four_letter PORT WORD
+	(exec 3<>"/dev/tcp/127.0.0.1/$1" && printf '%s' "$2" >&3 && timeout 3 cat <&3) 2>/dev/null || true
+}
+
+# write_cfg DIR PORT: the zoo.cfg both servers read. forceSync=yes is
+# ZooKeeper's default (fsync every log write) and what zkd always does.
+write_cfg() {
+	cat >"$1/zoo.cfg" <<EOF
+tickTime=$TICK_MS
+initLimit=10
+syncLimit=5
+dataDir=$1/data
+clientPort=$2
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+forceSync=yes
+admin.enableServer=false
+4lw.commands.whitelist=*
+EOF
+}
+
+# spawn SERVER DIR: start the server on an existing DIR/zoo.cfg and set
+# SERVER_PID. zkServer.sh start-foreground execs java, so for ZooKeeper
+# $! is the JVM itself; await_ready checks that.
+spawn() {
+	local server=$1 dir=$2
+	if [ "$server" = zookeeper ]; then
+		SERVER_JVMFLAGS="$ZK_HEAP" JMXDISABLE=true ZOOPIDFILE="$dir/zookeeper.pid" \
+			"$ZKSERVER" start-foreground "$dir/zoo.cfg" >>"$dir/server.out" 2>&1 &
+	else
+		"$WORK/zkd" "$dir/zoo.cfg" >>"$dir/server.out" 2>&1 &
+	fi
+	SERVER_PID=$!
+	STARTED+=("$SERVER_PID")
+}
+
+# await_ready SERVER DIR PORT: wait until srvr reports a mode; then make
+# SERVER_PID the java PID (a child of the script if it did not exec).
+await_ready() {
+	local server=$1 dir=$2 port=$3 i child
+	for ((i = 0; i < 600; i++)); do
+		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			log "$server exited during startup; log:"
+			tail -n 30 "$dir/server.out" >&2
+			exit 1
+		fi
+		if four_letter "$port" srvr | grep -q '^Mode: '; then
+			break
+		fi
+		sleep 0.1
+	done
+	if [ "$server" = zookeeper ] && [ "$(cat "/proc/$SERVER_PID/comm")" != java ]; then
+		child=$(pgrep -P "$SERVER_PID" -x java | head -n 1)
+		if [ -z "$child" ]; then
+			log "no java process under zkServer.sh pid $SERVER_PID"
+			exit 1
+		fi
+		SERVER_PID=$child
+		STARTED+=("$SERVER_PID")
+	fi
+}
+
+declare -A PORT PID DIR
+
+# start_fresh SERVER: a new data directory, config and process.
+start_fresh() {
+	local server=$1 dir
+	dir=$(mktemp -d "$WORK/$server.XXXX")
+	PORT[$server]=$(free_port)
+	write_cfg "$dir" "${PORT[$server]}"
+	DIR[$server]=$dir
+	spawn "$server" "$dir"
+	await_ready "$server" "$dir" "${PORT[$server]}"
+	PID[$server]=$SERVER_PID
+	log "$server: pid ${PID[$server]} on 127.0.0.1:${PORT[$server]}, data $dir/data"
+}
+
+# bench SERVER WORKLOAD REP ARGS...: one zkbench run into $JSON.
+bench() {
+	local server=$1 workload=$2 rep=$3
+	shift 3
+	local cmd=("$WORK/zkbench" -addr "127.0.0.1:${PORT[$server]}" -workload "$workload"
+		-server-pid "${PID[$server]}" -label "$server" -size "$SIZE"
+		-json "$JSON/$server-$workload-r$rep.json" "$@")
+	echo "+ ${cmd[*]}" >>"$LOG"
+	if ! "${cmd[@]}" >>"$LOG" 2>&1; then
+		FAILED+=("$server $workload rep $rep")
+		log "FAILED: $server $workload rep $rep (see $LOG)"
+		rm -f "$JSON/$server-$workload-r$rep.json"
+	fi
+}
+
+workload_args() {
+	case $1 in
+	get | set | multi) echo "-sessions $SESSIONS -outstanding $OUTSTANDING -nodes $NODES" ;;
+	mixed) echo "-sessions $SESSIONS -outstanding $OUTSTANDING -nodes $NODES -read-ratio $READ_RATIO" ;;
+	create-delete | ephemeral) echo "-sessions $SESSIONS -outstanding $OUTSTANDING" ;;
+	watch-fanout) echo "-sessions $WATCHERS" ;;
+	session-churn) echo "-sessions $CHURNERS -outstanding 1" ;;
+	*)
+		echo "compare.sh: unknown workload $1" >&2
+		exit 2
+		;;
+	esac
+}
+
+# order REP: alternate which server goes first.
+order() { if (($1 % 2)); then echo "zookeeper zkd"; else echo "zkd zookeeper"; fi; }
+
+log "work directory $WORK"
+log "building zkd and zkbench"
+go build -o "$WORK/zkd" ./cmd/zkd
+go build -o "$WORK/zkbench" ./cmd/zkbench
+ZKD_BUILT="$(date -u '+%Y-%m-%d %H:%M UTC'), sha256 $(sha256sum "$WORK/zkd" | cut -c1-12)"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+FSYNC_JSON="$WORK/fsync-probe.json"
+"$WORK/zkbench" -workload fsync-probe -dir "$WORK" -duration 3s -q -json "$FSYNC_JSON" >>"$LOG" 2>&1
+
+# Phase 1: steady workloads against one long-lived server of each kind.
+start_fresh zookeeper
+start_fresh zkd
+ZK_VERSION=$(four_letter "${PORT[zookeeper]}" srvr | sed -n 's/^Zookeeper version: //p')
+ZKD_VERSION=$(four_letter "${PORT[zkd]}" srvr | sed -n 's/^Zookeeper version: //p')
+for ((rep = 1; rep <= REPS; rep++)); do
+	for w in $WORKLOADS; do
+		for server in $(order "$rep"); do
+			log "rep $rep/$REPS: $w on $server"
+			# shellcheck disable=SC2046
+			bench "$server" "$w" "$rep" -duration "$DURATION" -warmup "$WARMUP" $(workload_args "$w")
+		done
+	done
+done
+stop_pid "${PID[zookeeper]}"
+stop_pid "${PID[zkd]}"
+
+# Phase 2, on a fresh server each time: hold idle sessions (so that RSS
+# growth is not blurred by earlier workloads' garbage), populate, stop it
+# (SIGTERM), start it again on the same data directory and let
+# restart-probe time launch → first successful getData of a populated znode.
+if [ "$FRESH" = 1 ]; then
+	for ((rep = 1; rep <= REPS; rep++)); do
+		for server in $(order "$rep"); do
+			log "rep $rep/$REPS: idle, populate $POPULATE_NODES, restart on $server"
+			start_fresh "$server"
+			bench "$server" idle "$rep" -duration "$DURATION" -warmup "$WARMUP" -sessions "$IDLE_SESSIONS"
+			bench "$server" populate "$rep" -nodes "$POPULATE_NODES" -sessions "$SESSIONS" \
+				-outstanding "$OUTSTANDING" -root /zkbench-restart -keep
+			stop_pid "${PID[$server]}"
+			since=$(date +%s%N)
+			spawn "$server" "${DIR[$server]}"
+			PID[$server]=$SERVER_PID
+			bench "$server" restart-probe "$rep" -path /zkbench-restart/n0000000 -since "$since" -timeout 300s
+			await_ready "$server" "${DIR[$server]}" "${PORT[$server]}"
+			stop_pid "$SERVER_PID"
+		done
+	done
+fi
+
+# Phase 3 — TODO(ensemble): a 3-node ensemble of each server (ZooKeeper
+# with server.1..3 lines and myid files; zkd once it has an ensemble),
+# every workload with -addr listing the three client ports, plus a
+# leader-kill restart probe. Slot kept empty until zkd has an ensemble.
+
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# RESULTS.md: tables from zkbench -report, then how and where they were made.
+json_p() { grep -m1 "\"$2\":" "$1" | sed 's/.*: *//; s/,$//' | xargs printf '%.0f'; }
+{
+	echo "# zkd vs Apache ZooKeeper — benchmark results"
+	echo
+	echo "> $NOTE"
+	echo
+	echo "Generated by \`bench/compare.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'). Client: \`cmd/zkbench\`"
+	echo "(go-zookeeper) for both servers. Ratio = zkd / ZooKeeper of the medians; the"
+	echo "*better* column says which direction is better for that metric. Latencies in µs."
+	echo "Server CPU is utime+stime of the server process over the measured window"
+	echo "(/proc/PID/stat); peak RSS is the largest VmRSS sampled every 100 ms in the window."
+	echo "The client runs on the same 2 cores as the server, so CPU-bound numbers are"
+	echo "shared with the load generator (see *client CPU* in the raw JSON)."
+	echo
+	echo "## Standalone"
+	echo
+	"$WORK/zkbench" -report "$JSON" -report-labels zookeeper,zkd
+	echo
+	echo "## 3-node ensemble"
+	echo
+	echo "TODO(ensemble): zkd has no multi-node ensemble yet. When it does, compare.sh gets"
+	echo "a phase 3 (see the TODO slot in the script) that starts three ZooKeeper and three"
+	echo "zkd members on 127.0.0.1 and runs the same workloads with -addr listing all three."
+	echo
+	echo "## How it was run"
+	echo
+	echo '```sh'
+	echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS OUTSTANDING=$OUTSTANDING \\"
+	echo "  SIZE=$SIZE NODES=$NODES READ_RATIO=$READ_RATIO WATCHERS=$WATCHERS CHURNERS=$CHURNERS \\"
+	echo "  IDLE_SESSIONS=$IDLE_SESSIONS POPULATE_NODES=$POPULATE_NODES TICK_MS=$TICK_MS \\"
+	echo "  ZK_HEAP='$ZK_HEAP' WORKLOADS='$WORKLOADS' FRESH=$FRESH bash bench/compare.sh"
+	echo '```'
+	echo
+	echo "- Phase 1: one ZooKeeper and one zkd, each on a fresh data directory, both running"
+	echo "  throughout; for each repetition every workload runs on one server then the other,"
+	echo "  the order alternating between repetitions."
+	echo "- Phase 2 (idle, populate, restart-probe): per repetition and server, a fresh server"
+	echo "  holds $IDLE_SESSIONS idle sessions, is then populated with $POPULATE_NODES znodes, stopped"
+	echo "  with SIGTERM, started again on the same data directory, and"
+	echo "  \`zkbench -workload restart-probe\` measures launch → first successful getData of a"
+	echo "  populated znode (a new attempt every 100 ms)."
+	echo "- ZooKeeper's heap is reserved up front, so its RSS barely moves with idle sessions;"
+	echo "  *RSS per session* is meaningful for zkd only. RSS growth per znode is measured the"
+	echo "  same way for both (VmRSS after populate minus before)."
+	echo "- zoo.cfg of both servers (ports and directories differ):"
+	echo
+	echo '```'
+	sed "s|$WORK|\$WORK|" "${DIR[zkd]}/zoo.cfg"
+	echo '```'
+	echo
+	echo "- ZooKeeper: \`$ZKSERVER start-foreground zoo.cfg\` with"
+	echo "  \`SERVER_JVMFLAGS='$ZK_HEAP'\`, JMX disabled, Debian package zookeeper"
+	echo "  $(dpkg-query -W -f='${Version}' zookeeper 2>/dev/null || echo '?') (srvr: $ZK_VERSION)."
+	echo "- zkd: \`go build -o zkd ./cmd/zkd; zkd zoo.cfg\` (srvr: $ZKD_VERSION), built from the"
+	echo "  working tree at $ZKD_BUILT."
+	echo
+	echo "## Environment"
+	echo
+	echo "| | |"
+	echo "|---|---|"
+	echo "| CPUs (nproc) | $(nproc) |"
+	echo "| CPU model | $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1) |"
+	echo "| memory | $(free -g | awk '/^Mem:/ {print $2 " GiB"}') |"
+	echo "| kernel | $(uname -sr) |"
+	echo "| OS | $(. /etc/os-release && echo "$PRETTY_NAME") |"
+	echo "| Go | $(go version | cut -d' ' -f3-) |"
+	echo "| Java | $(java -version 2>&1 | head -n 1) |"
+	echo "| ZooKeeper JVM flags | SERVER_JVMFLAGS='$ZK_HEAP' (plus zkServer.sh's own) |"
+	echo "| data disk | $(df -T "$WORK" | awk 'NR==2 {print $2 " on " $1}') |"
+	echo "| fdatasync (4 KiB append, 3 s) | p50 $(json_p "$FSYNC_JSON" p50) µs, p99 $(json_p "$FSYNC_JSON" p99) µs, $(json_p "$FSYNC_JSON" ops_per_sec) /s |"
+	echo "| load average before / after | $LOAD_BEFORE / $LOAD_AFTER |"
+	echo
+	echo "The machine is shared with other work; the load average shows how busy it was."
+	if ((${#FAILED[@]})); then
+		echo
+		echo "## Runs that failed"
+		echo
+		for f in "${FAILED[@]}"; do echo "- $f"; done
+	fi
+} >"$OUT"
+log "wrote $OUT; raw JSON and logs in $WORK"

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/zkd-io/zkd/config"
@@ -23,7 +24,7 @@ func main() {
 
 func run(args []string) error {
 	fl := flag.NewFlagSet("zkd", flag.ContinueOnError)
-	debug := fl.Bool("debug", false, "log at debug level")
+	debugLog := fl.Bool("debug", false, "log at debug level")
 	fl.Usage = func() {
 		fmt.Fprintln(fl.Output(), "usage: zkd [-debug] [zoo.cfg]")
 		fl.PrintDefaults()
@@ -32,7 +33,7 @@ func run(args []string) error {
 		return err
 	}
 	level := slog.LevelInfo
-	if *debug {
+	if *debugLog {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
@@ -63,7 +64,11 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	// After Start: loading a snapshot switches the GC off for a moment.
+	// Start's replay read whole WAL segments and decoded a snapshot: hand
+	// the memory it no longer needs back to the OS now rather than over
+	// minutes. After Start, too, because loading a snapshot switches the
+	// GC off for a moment.
+	debug.FreeOSMemory()
 	go gcTune(ctx, os.Getenv)
 	<-ctx.Done()
 	log.Info("shutting down")

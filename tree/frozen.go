@@ -39,6 +39,10 @@ type Frozen struct {
 	count int
 	acls  map[string]*aclEntry
 	epoch uint32
+	// scratch is the encoder's per-depth children buffers, borrowed from
+	// the tree and given back at Thaw: a node with a million children
+	// needs a 24 MB buffer, which need not become garbage every snapshot.
+	scratch [][]child
 }
 
 // Freeze opens a frozen view of the tree as it is now. mu guards the view
@@ -60,13 +64,22 @@ func (t *Tree) Freeze(mu Locker) (*Frozen, error) {
 		count: len(t.nodes),
 		acls:  maps.Clone(t.acls.byKey),
 		epoch: t.epoch,
+
+		scratch: t.scratch,
 	}
+	t.scratch = nil
 	return t.frozen, nil
 }
 
 // Thaw closes the open frozen view (a no-op when none is open): changes no
-// longer save pre-images. The view must not be read afterwards.
-func (t *Tree) Thaw() { t.frozen = nil }
+// longer save pre-images. The view must not be read afterwards; an encode
+// of it must have returned.
+func (t *Tree) Thaw() {
+	if t.frozen != nil {
+		t.scratch = t.frozen.scratch
+	}
+	t.frozen = nil
+}
 
 // touch saves n's pre-image for the open frozen view before n changes.
 func (t *Tree) touch(n *Node) {
@@ -98,8 +111,14 @@ func (f *Frozen) EncodeSnapshotDigest(w io.Writer) (uint64, error) {
 	if !ok {
 		bw = bufio.NewWriterSize(w, snapshotBufSize)
 	}
-	e := snapEncoder{w: bw, buf: make([]byte, 0, 256), path: make([]byte, 0, 256), view: f.view}
-	if err := e.encode(f.root, f.count, f.acls); err != nil {
+	e := snapEncoder{w: bw, buf: make([]byte, 0, 256), path: make([]byte, 0, 256), view: f.view, lvl: f.scratch}
+	err := e.encode(f.root, f.count, f.acls)
+	for i := range e.lvl {
+		clear(e.lvl[i][:cap(e.lvl[i])]) // keep no node alive
+		e.lvl[i] = e.lvl[i][:0]
+	}
+	f.scratch = e.lvl
+	if err != nil {
 		return 0, err
 	}
 	if err := bw.Flush(); err != nil {

@@ -26,8 +26,9 @@ type Tree struct {
 
 	// frozen is the open frozen view, if any; epoch numbers the views
 	// (nodes created while view e is open carry epoch e).
-	frozen *Frozen
-	epoch  uint32
+	frozen  *Frozen
+	epoch   uint32
+	scratch [][]child // snapshot encoder buffers kept between views
 }
 
 // New returns a tree holding only the pre-created nodes: "/", "/zookeeper"

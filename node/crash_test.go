@@ -94,7 +94,9 @@ func startOn(t *testing.T, fsys storage.FS) (*node.Node, error) {
 	return n, err
 }
 
-func runCrash(t *testing.T, cp crashPoint, seed uint64) {
+// startFresh starts a node on a new in-memory disk.
+func startFresh(t *testing.T) (*node.Node, *storage.FaultFS) {
+	t.Helper()
 	fsys := storage.NewFaultFS()
 	if err := fsys.MkdirAll("/data", 0o755); err != nil {
 		t.Fatal(err)
@@ -103,6 +105,11 @@ func runCrash(t *testing.T, cp crashPoint, seed uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return n, fsys
+}
+
+func runCrash(t *testing.T, cp crashPoint, seed uint64) {
+	n, fsys := startFresh(t)
 	var (
 		seen    atomic.Int64
 		crashed = make(chan struct{})

@@ -79,14 +79,7 @@ func (w *writer) drain() []string {
 // are refused. When space returns the waiting write completes, writes are
 // accepted again, and a restart finds every acknowledged write.
 func TestDiskFull(t *testing.T) {
-	fsys := storage.NewFaultFS()
-	if err := fsys.MkdirAll("/data", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	n, err := startOn(t, fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, fsys := startFresh(t)
 	other, err := dialCrash(n.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -173,14 +166,7 @@ func missingData(t *testing.T, addr string, paths []string) []string {
 // on serving reads and refuses writes with NotReadOnly until restarted,
 // and the restart is clean with every acknowledged write present.
 func TestFsyncFailure(t *testing.T) {
-	fsys := storage.NewFaultFS()
-	if err := fsys.MkdirAll("/data", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	n, err := startOn(t, fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, fsys := startFresh(t)
 	reader, err := dialCrash(n.Addr().String())
 	if err != nil {
 		t.Fatal(err)

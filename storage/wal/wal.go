@@ -264,14 +264,23 @@ func zeroRange(f storage.File, from, to int64) error {
 // none). Entries are fresh allocations the caller may keep. It may be
 // called once (or ReadAllFrom instead); later calls return an error.
 func (w *WAL) ReadAll() (hs *raftpb.HardState, ents []*raftpb.Entry, snap SnapshotMarker, err error) {
+	r, err := w.takeRecovered()
+	if err != nil {
+		return nil, nil, SnapshotMarker{}, err
+	}
+	return r.hs.proto(), after(r.ents, r.snap.Index), r.snap, nil
+}
+
+// takeRecovered hands out what Open replayed, once.
+func (w *WAL) takeRecovered() (*replay, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	r := w.recovered
 	if r == nil {
-		return nil, nil, SnapshotMarker{}, errors.New("wal: ReadAll called twice")
+		return nil, errors.New("wal: ReadAll called twice")
 	}
 	w.recovered = nil
-	return r.hs.proto(), after(r.ents, r.snap.Index), r.snap, nil
+	return r, nil
 }
 
 // ReadAllFrom is ReadAll returning the entries after index instead of
@@ -280,13 +289,10 @@ func (w *WAL) ReadAll() (hs *raftpb.HardState, ents []*raftpb.Entry, snap Snapsh
 // fails with ErrIndexGap when the log no longer holds entry index+1 (it
 // was released behind a newer snapshot).
 func (w *WAL) ReadAllFrom(index uint64) (hs *raftpb.HardState, ents []*raftpb.Entry, snap SnapshotMarker, err error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	r := w.recovered
-	if r == nil {
-		return nil, nil, SnapshotMarker{}, errors.New("wal: ReadAll called twice")
+	r, err := w.takeRecovered()
+	if err != nil {
+		return nil, nil, SnapshotMarker{}, err
 	}
-	w.recovered = nil
 	if index < r.snap.Index && (len(r.ents) == 0 || r.ents[0].GetIndex() > index+1) {
 		first := "none"
 		if len(r.ents) > 0 {

@@ -65,7 +65,8 @@ type Config struct {
 	ContainerMaxNeverUsed  time.Duration // 0 = never-used containers are not reaped
 
 	SnapCount              int
-	SnapSizeLimit          int64 // bytes of log entries that trigger a snapshot; 0 = no byte trigger
+	SnapSizeLimit          int64         // bytes of log entries that trigger a snapshot; 0 = no byte trigger
+	FsyncWarning           time.Duration // an fsync slower than this is logged (fsync.warningthresholdms)
 	GlobalOutstandingLimit int
 	MaxCnxns               int // all clients together; 0 = unlimited
 
@@ -112,6 +113,7 @@ func Default() Config {
 		ContainerMaxPerMinute:    10000,
 		SnapCount:                100000,
 		SnapSizeLimit:            4 << 30,
+		FsyncWarning:             time.Second,
 		GlobalOutstandingLimit:   1000,
 		PeerType:                 "participant",
 	}

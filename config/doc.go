@@ -62,6 +62,7 @@
 //	zookeeper.skipACL                                   SkipACL
 //	zookeeper.snapCount (raised to 2 when lower)        SnapCount
 //	zookeeper.snapSizeLimitInKb (<= 0: off; 4 GiB)      SnapSizeLimit (bytes)
+//	zookeeper.fsync.warningthresholdms (1000)           FsyncWarning
 //	zookeeper.maxCnxns                                  MaxCnxns
 //	zookeeper.globalOutstandingLimit                    GlobalOutstandingLimit
 //

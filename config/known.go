@@ -105,7 +105,7 @@ func propertyNote(name, value string) (note string, known bool) {
 	case "java.security.auth.login.config", "zookeeper.authProvider.sasl", "jaasLoginRenew",
 		"zookeeper.kerberos.removeHostFromPrincipal", "zookeeper.kerberos.removeRealmFromPrincipal":
 		return noteSASL, true
-	case "zookeeper.preAllocSize", "zookeeper.fsync.warningthresholdms", "zookeeper.cnxTimeout",
+	case "zookeeper.preAllocSize", "zookeeper.cnxTimeout",
 		"zookeeper.maxResponseCacheSize", "zookeeper.maxGetChildrenResponseCacheSize", "zookeeper.flushDelay",
 		"zookeeper.maxWriteQueuePollTime", "zookeeper.maxBatchSize", "zookeeper.largeRequestMaxBytes",
 		"zookeeper.largeRequestThreshold", "zookeeper.closeSessionTxn.enabled", "zookeeper.txnLogSizeLimitInKb",

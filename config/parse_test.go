@@ -236,3 +236,17 @@ func TestParseRelativeDataLogDirWarns(t *testing.T) {
 		t.Errorf("warnings = %q", c.Warnings)
 	}
 }
+
+func TestStorageKeys(t *testing.T) {
+	c, err := Parse(strings.NewReader("dataDir=/d\nsnapCount=500\nsnapSizeLimitInKb=1024\nfsync.warningthresholdms=50\nautopurge.purgeInterval=0\n"), "zoo.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SnapCount != 500 || c.SnapSizeLimit != 1<<20 || c.FsyncWarning != 50*time.Millisecond || c.AutopurgePurgeInterval != 0 {
+		t.Fatalf("snapCount %d, snapSizeLimit %d, fsync warning %v, purge interval %v",
+			c.SnapCount, c.SnapSizeLimit, c.FsyncWarning, c.AutopurgePurgeInterval)
+	}
+	if len(c.Warnings) != 0 {
+		t.Fatalf("warnings: %v", c.Warnings)
+	}
+}

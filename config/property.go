@@ -52,6 +52,14 @@ func (c *Config) setProperty(name, value string) (ok bool, note string, err erro
 			note = fmt.Sprintf("snapCount %d raised to 2, the minimum, as ZooKeeper does", c.SnapCount)
 			c.SnapCount = 2
 		}
+	case "zookeeper.fsync.warningthresholdms":
+		var ms int64
+		ms, err = decodeInt(value, 64)
+		if err == nil && ms <= 0 {
+			note = fmt.Sprintf("fsync.warningthresholdms %d is not positive; keeping %v", ms, c.FsyncWarning)
+			ms = c.FsyncWarning.Milliseconds()
+		}
+		c.FsyncWarning = time.Duration(ms) * time.Millisecond
 	case "zookeeper.snapSizeLimitInKb":
 		var kb int64
 		kb, err = decodeInt(value, 64)

@@ -66,7 +66,8 @@ func openState(cfg config.Config, fsys storage.FS, log *slog.Logger, fcfg fsm.Co
 	}
 	walDir := filepath.Join(logDir, walDirName)
 	walOpts := func(cluster uint64) wal.Options {
-		return wal.Options{Dir: walDir, FS: fsys, SegmentSize: segSize, NodeID: node, ClusterID: cluster, Logger: log.With("pkg", "wal")}
+		return wal.Options{Dir: walDir, FS: fsys, SegmentSize: segSize, NodeID: node, ClusterID: cluster,
+			SlowSync: cfg.FsyncWarning, Logger: log.With("pkg", "wal")}
 	}
 	ident, err := loadIdentity(fsys, cfg.DataDir, node, func() (uint64, bool, error) {
 		if !hasSegments(fsys, walDir) {

@@ -71,6 +71,8 @@ type snapDecoder struct {
 	digest uint64
 	size   int64     // input size bound, 0 when unknown
 	kids   [][]child // children collected per depth, reused
+	slab   []Node    // nodes not yet handed out (newNode)
+	arena  []byte    // data bytes not yet handed out (arenaBytes)
 }
 
 // decFrame is one ancestor of the next node: its children are collected
@@ -253,7 +255,7 @@ func (d *snapDecoder) fields(entries []*aclEntry) *Node {
 	if d.err == nil && id >= uint64(len(entries)) {
 		d.bad("ACL id %d of %d", id, len(entries))
 	}
-	n := &Node{}
+	n := d.newNode()
 	n.czxid = d.varint()
 	n.mzxid = n.czxid + d.varint()
 	n.pzxid = n.czxid + d.varint()
@@ -326,12 +328,54 @@ func (d *snapDecoder) nbytes() []byte {
 		d.bad("data length %d", l-1)
 		return nil
 	}
+	if l-1 <= arenaMaxData {
+		b := d.arenaBytes(int(l - 1))
+		d.full(b)
+		return b
+	}
 	if l-1 <= snapChunk {
 		b := make([]byte, l-1)
 		d.full(b)
 		return b
 	}
 	return d.appendN(nil, int(l-1))
+}
+
+// Decoded nodes and their (small) data are carved out of larger blocks:
+// a million znodes then cost a few thousand allocations instead of two
+// million, load faster and waste no size-class slack. A block stays
+// allocated while any node or data slice carved from it is alive, so a
+// tree that later replaces most of its data keeps some blocks pinned by
+// the survivors: at most nodeSlab nodes or arenaBlock bytes per survivor.
+const (
+	nodeSlab     = 256
+	arenaBlock   = 64 << 10
+	arenaMaxData = 1 << 10 // larger data gets its own allocation
+)
+
+// newNode returns a zeroed node from the decoder's slab.
+func (d *snapDecoder) newNode() *Node {
+	if len(d.slab) == 0 {
+		d.slab = make([]Node, nodeSlab)
+	}
+	n := &d.slab[0]
+	d.slab = d.slab[1:]
+	return n
+}
+
+// arenaBytes returns n bytes (a non-nil empty slice for 0) from the
+// decoder's arena, capped so that an append can never spill into a
+// neighbour.
+func (d *snapDecoder) arenaBytes(n int) []byte {
+	if n == 0 {
+		return []byte{}
+	}
+	if len(d.arena) < n {
+		d.arena = make([]byte, arenaBlock)
+	}
+	b := d.arena[:n:n]
+	d.arena = d.arena[n:]
+	return b
 }
 
 // appendN appends n bytes read from the input to b, growing b in chunks

@@ -50,6 +50,11 @@ type Options struct {
 	// WALSegmentSize overrides the WAL's segment size (tests use small
 	// segments to exercise cuts and releases); 0 means the default.
 	WALSegmentSize int64
+	// RaftMaxSizePerMsg overrides raft's batch size, which also bounds the
+	// committed entries handed over per batch (a test makes batches of
+	// one entry to replay a log longer than the hand-over buffer); 0
+	// means the default.
+	RaftMaxSizePerMsg uint64
 }
 
 // Start builds and starts a node.
@@ -105,8 +110,9 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 			s.StorageFailing(err)
 		}
 	}
-	rn, err := raftnode.Start(ctx, raftnode.Config{ID: id, Peers: []uint64{id}, Storage: st.disk, Applied: res.applied,
-		Logger: raftLogger(log), OnStorage: onStorage})
+	rcfg := raftnode.Config{ID: id, Peers: []uint64{id}, Storage: st.disk, Applied: res.applied,
+		Logger: raftLogger(log), OnStorage: onStorage, NoLeaderWait: true, MaxSizePerMsg: opts.RaftMaxSizePerMsg}
+	rn, err := raftnode.Start(ctx, rcfg)
 	if err != nil {
 		st.close()
 		ln.Close()
@@ -160,7 +166,13 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	go func() { defer n.wg.Done(); n.pump() }()
 	// Replay what the log already committed before accepting clients, so
 	// that a reconnecting client finds its session and never sees the past.
+	// The state loop must consume Committed before raft elects itself: it
+	// campaigns only after applying its whole log.
 	srv.Start()
+	if err := rn.WaitLeader(ctx); err != nil {
+		n.Close()
+		return nil, fmt.Errorf("wait for leadership: %w", err)
+	}
 	if err := n.waitReplay(ctx, rn.Status().GetCommit()); err != nil {
 		n.Close()
 		return nil, err

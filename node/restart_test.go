@@ -1,8 +1,13 @@
 package node_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
+	"time"
 
+	"github.com/zkd-io/zkd/config"
+	"github.com/zkd-io/zkd/node"
 	"github.com/zkd-io/zkd/proto"
 	"github.com/zkd-io/zkd/zktest"
 )
@@ -61,4 +66,39 @@ func TestRestartKeepsEveryAcknowledgedWrite(t *testing.T) {
 	c3, _ := dialRaw(t, s3.Addr, 0, nil, 0, 10000)
 	c3.mustErr("ephemeral gone after close and restart", proto.ErrNoNode, proto.OpExists, &proto.ExistsRequest{Path: "/eph"})
 	c3.mustOK("data still there", proto.OpExists, &proto.ExistsRequest{Path: "/keep/s-0000000001"})
+}
+
+// TestRestartReplaysLogLongerThanHandOver restarts on a log whose
+// committed entries do not fit the raft loop's hand-over buffer (128
+// batches; one entry per batch here). raft campaigns only once the log is
+// applied, so the state loop must be consuming before the node waits for
+// leadership: it used to wait first and deadlock.
+func TestRestartReplaysLogLongerThanHandOver(t *testing.T) {
+	dir := t.TempDir()
+	start := func() *node.Node {
+		t.Helper()
+		cfg := config.Default()
+		cfg.DataDir, cfg.DataLogDir = dir, dir
+		cfg.TickTime = 200 * time.Millisecond
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		n, err := node.Start(ctx, cfg, node.Options{Listener: mustListen(t), RaftMaxSizePerMsg: 1})
+		if err != nil {
+			t.Fatalf("start: %v", err)
+		}
+		return n
+	}
+	n1 := start()
+	c, _ := dialRaw(t, n1.Addr().String(), 0, nil, 0, 10000)
+	const writes = 400
+	for i := range writes {
+		c.mustOK("create", proto.OpCreate, create(fmt.Sprintf("/l%04d", i), nil, 0))
+	}
+	if err := n1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	n2 := start()
+	defer n2.Close()
+	c2, _ := dialRaw(t, n2.Addr().String(), 0, nil, 0, 10000)
+	c2.mustOK("last create after restart", proto.OpExists, &proto.ExistsRequest{Path: fmt.Sprintf("/l%04d", writes-1)})
 }

@@ -33,6 +33,13 @@ type Config struct {
 	// Applied is the index the consumer's state already reflects (the
 	// snapshot it restored); Committed starts after it.
 	Applied uint64
+	// NoLeaderWait makes Start return as soon as the loop runs, even for a
+	// member alone in its group. A standalone member campaigns only once
+	// it has applied everything its log committed, which it hands out on
+	// Committed: a consumer that starts reading Committed only after Start
+	// returns must set this, start reading, then call WaitLeader, or a log
+	// longer than Committed's buffer deadlocks the start.
+	NoLeaderWait bool
 	// Transport carries messages to other members; nil is fine for a group
 	// of one (messages to others are then dropped).
 	Transport Transport

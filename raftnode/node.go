@@ -119,8 +119,8 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	l := newLoop(n, rn, cfg, cs)
 	n.g.Go(l.run)
 
-	if cfg.standalone() {
-		if err := n.waitLeader(ctx); err != nil {
+	if cfg.standalone() && !cfg.NoLeaderWait {
+		if err := n.WaitLeader(ctx); err != nil {
 			n.Close()
 			return nil, fmt.Errorf("wait for leadership: %w", err)
 		}
@@ -386,8 +386,9 @@ func (n *Node) stateChanged() <-chan struct{} {
 	return n.stateCh
 }
 
-// waitLeader returns once this member is leader.
-func (n *Node) waitLeader(ctx context.Context) error {
+// WaitLeader returns once this member is leader, with ctx's error when
+// ctx ends first, or ErrStopped.
+func (n *Node) WaitLeader(ctx context.Context) error {
 	for {
 		changed := n.stateChanged()
 		if n.IsLeader() {

@@ -1,7 +1,13 @@
-// Package peer will be the server-to-server transport of a zkd ensemble
+// Package peer is the server-to-server transport of a zkd ensemble
 // (issue 4): raft messages, snapshot streams and session touches over TCP.
-// This file is its contract, written before the code; nothing here is
-// implemented yet, and no package imports this one.
+// This file is its contract, written before the code.
+//
+// Implemented (transport.go): the hello and its checks, raft message
+// frames, bounded per-peer queues with unreachable reports from the
+// writer goroutines, redial with backoff. Not yet: snapshot streaming (a
+// MsgSnap is reported failed), session touches, the cluster id derived
+// from the membership, and wiring into package node (nothing imports this
+// package yet).
 //
 // # Addresses
 //

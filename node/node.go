@@ -101,8 +101,8 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		ln.Close()
 		return nil, err
 	}
-	if res.applied > 0 {
-		log.Info("loaded snapshot", "index", res.applied, "znodes", res.fsm.Tree().NodeCount())
+	if res.applied() > 0 {
+		log.Info("loaded snapshot", "index", res.applied(), "znodes", res.fsm.Tree().NodeCount())
 	}
 	var srvRef atomic.Pointer[server.Server]
 	onStorage := func(err error) {
@@ -110,7 +110,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 			s.StorageFailing(err)
 		}
 	}
-	rcfg := raftnode.Config{ID: id, Peers: []uint64{id}, Storage: st.disk, Applied: res.applied,
+	rcfg := raftnode.Config{ID: id, Peers: []uint64{id}, Storage: st.disk, Applied: res.applied(),
 		Logger: raftLogger(log), OnStorage: onStorage, NoLeaderWait: true, MaxSizePerMsg: opts.RaftMaxSizePerMsg}
 	rn, err := raftnode.Start(ctx, rcfg)
 	if err != nil {
@@ -139,7 +139,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		ContainerMaxPerMinute:  cfg.ContainerMaxPerMinute,
 		ContainerMaxNeverUsed:  cfg.ContainerMaxNeverUsed,
 		FourLetterAllowed:      cfg.FourLetterAllowed,
-		Applied:                res.applied,
+		Applied:                res.applied(),
 		Snapshotter:            st,
 		SnapCount:              cfg.SnapCount,
 		SnapBytes:              cfg.SnapSizeLimit,

@@ -37,7 +37,6 @@ const catchUpEntries = 5000
 // state is a node's durable state: identity, snapshots and the WAL under
 // the raft storage. It also writes the snapshots the server asks for.
 type state struct {
-	log    *slog.Logger
 	ident  identity
 	snaps  *snap.Store
 	disk   *raftnode.DiskStorage
@@ -51,10 +50,13 @@ type state struct {
 
 // restored is what openState recovered.
 type restored struct {
-	fsm     *fsm.FSM
-	applied uint64                   // index the FSM reflects
-	base    *raftpb.SnapshotMetadata // nil without a snapshot
+	fsm  *fsm.FSM
+	base *raftpb.SnapshotMetadata // nil without a snapshot
 }
+
+// applied is the log index the restored FSM reflects (0 without a
+// snapshot).
+func (r restored) applied() uint64 { return r.base.GetIndex() }
 
 // openState checks the data directory's identity, restores the FSM from
 // the newest valid snapshot (an invalid newer one is skipped with a
@@ -102,7 +104,6 @@ func openState(cfg config.Config, fsys storage.FS, log *slog.Logger, fcfg fsm.Co
 		return nil, restored{}, err
 	}
 	st := &state{
-		log:    log.With("pkg", "snapshot"),
 		ident:  ident,
 		snaps:  snaps,
 		disk:   disk,
@@ -151,9 +152,8 @@ func loadSnapshot(snaps *snap.Store, ident identity, fcfg fsm.Config) (restored,
 		return restored{}, fmt.Errorf("load snapshot %s: %w; move it aside to fall back to an older snapshot", meta.Path, err)
 	}
 	return restored{
-		fsm:     f,
-		applied: meta.Index,
-		base:    &raftpb.SnapshotMetadata{Index: &meta.Index, Term: &meta.Term, ConfState: cs},
+		fsm:  f,
+		base: &raftpb.SnapshotMetadata{Index: &meta.Index, Term: &meta.Term, ConfState: cs},
 	}, nil
 }
 

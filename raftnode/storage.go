@@ -86,12 +86,3 @@ func (s *MemoryStorage) ApplySnapshot(snap *raftpb.Snapshot) error {
 	}
 	return nil
 }
-
-// Compact discards entries before index, which the consumer must have
-// applied and captured in a snapshot. Unused until log compaction lands.
-func (s *MemoryStorage) Compact(index uint64) error {
-	if err := s.ms.Compact(index); err != nil {
-		return fmt.Errorf("compact: %w", err)
-	}
-	return nil
-}

@@ -36,8 +36,6 @@ type Server struct {
 	softQuota atomic.Int64
 	// appliedIdx mirrors applied for other goroutines.
 	appliedIdx atomic.Uint64
-	// snapCount counts snapshots written.
-	snapCount atomic.Int64
 
 	// ipMu guards perIP (accept goroutine and connection teardown).
 	ipMu  sync.Mutex

@@ -82,6 +82,5 @@ func (s *Server) snapshotDone(index uint64, err error) {
 		s.log.Error("snapshot failed; the log keeps growing until one succeeds", "index", index, "took", took, "err", err)
 		return
 	}
-	s.snapCount.Add(1)
 	s.log.Info("snapshot written", "index", index, "took", took)
 }

@@ -109,17 +109,22 @@ func sessionsString(f *FSM) string {
 	return b.String()
 }
 
+// applyGenerated applies n entries of g to f, numbering them from *idx+1.
+func applyGenerated(f *FSM, g *snapGen, idx *uint64, n int) {
+	for range n {
+		*idx++
+		e := g.next()
+		f.Apply(*idx, &e)
+	}
+}
+
 func TestSnapshotRestoreReplaysIdentically(t *testing.T) {
 	const seeds, before, after = 6, 600, 300
 	for seed := uint64(1); seed <= seeds; seed++ {
 		g := &snapGen{rng: rand.New(rand.NewPCG(seed, 3)), time: 1000}
 		orig := New(snapCfg)
 		idx := uint64(0)
-		for range before {
-			idx++
-			e := g.next()
-			orig.Apply(idx, &e)
-		}
+		applyGenerated(orig, g, &idx, before)
 		b := snapshotOf(t, orig)
 		got, err := RestoreSnapshot(snapCfg, bytes.NewReader(b))
 		if err != nil {
@@ -342,22 +347,14 @@ func TestFrozenSnapshotIsFreezeMoment(t *testing.T) {
 		g := &snapGen{rng: rand.New(rand.NewPCG(seed, 5)), time: 1000}
 		f := New(snapCfg)
 		idx := uint64(0)
-		for range before {
-			idx++
-			e := g.next()
-			f.Apply(idx, &e)
-		}
+		applyGenerated(f, g, &idx, before)
 		want := snapshotOf(t, f)
 		var mu sync.Mutex
 		z, err := f.Freeze(&mu)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for range after {
-			idx++
-			e := g.next()
-			f.Apply(idx, &e)
-		}
+		applyGenerated(f, g, &idx, after)
 		var got bytes.Buffer
 		if err := z.EncodeSnapshot(&got); err != nil {
 			t.Fatal(err)

@@ -150,7 +150,7 @@ func runCrash(t *testing.T, cp crashPoint, seed uint64) {
 	t.Logf("%d acknowledged creates survived", len(acked))
 }
 
-// conn is a bare client connection that reports errors instead of failing
+// crashConn is a bare client connection that reports errors instead of failing
 // the test: after a crash, failures are expected.
 type crashConn struct {
 	nc  net.Conn

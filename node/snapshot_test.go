@@ -76,13 +76,20 @@ func TestSnapshotsTakenPurgedAndLoaded(t *testing.T) {
 	if h2.Err != proto.OK || string(after.Data) != string(before.Data) || after.Stat != before.Stat {
 		t.Fatalf("/s after restart: %v %q %+v, before %q %+v", h2.Err, after.Data, after.Stat, before.Data, before.Stat)
 	}
+	checkNumbered(t, c2, "/s/n%04d", n, "after restart")
+}
+
+// checkNumbered reads fmt.Sprintf(format, i) for i < n and requires the
+// data fmt.Sprint(i).
+func checkNumbered(t *testing.T, c *raw, format string, n int, when string) {
+	t.Helper()
 	for i := range n {
-		p := fmt.Sprintf("/s/n%04d", i)
-		h, rd := c2.call(proto.OpGetData, &proto.GetDataRequest{Path: p})
+		p := fmt.Sprintf(format, i)
+		h, rd := c.call(proto.OpGetData, &proto.GetDataRequest{Path: p})
 		var r proto.GetDataResponse
 		r.Decode(rd)
 		if h.Err != proto.OK || string(r.Data) != fmt.Sprint(i) {
-			t.Fatalf("%s after restart: %v %q", p, h.Err, r.Data)
+			t.Fatalf("%s %s: %v %q", p, when, h.Err, r.Data)
 		}
 	}
 }
@@ -118,15 +125,7 @@ func TestCorruptNewestSnapshotFallsBack(t *testing.T) {
 
 	s2 := zktest.Start(t, zktest.DataDir(dir), small)
 	c2, _ := dialRaw(t, s2.Addr, 0, nil, 0, 10000)
-	for i := range n {
-		p := fmt.Sprintf("/f%04d", i)
-		h, rd := c2.call(proto.OpGetData, &proto.GetDataRequest{Path: p})
-		var r proto.GetDataResponse
-		r.Decode(rd)
-		if h.Err != proto.OK || string(r.Data) != fmt.Sprint(i) {
-			t.Fatalf("%s after falling back to an older snapshot: %v %q", p, h.Err, r.Data)
-		}
-	}
+	checkNumbered(t, c2, "/f%04d", n, "after falling back to an older snapshot")
 	if err := s2.Stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -120,6 +120,13 @@
 //
 // Session close and reaping fire the delete changes of each removed node.
 //
+// # Snapshots
+//
+// EncodeSnapshot and RestoreSnapshot(Sized) write and read the whole state
+// (last zxid, sessions, tree, digest; format in snapshot.go). Freeze
+// captures the state between Apply calls as a Frozen view that any
+// goroutine may encode while Apply goes on; Thaw releases it.
+//
 // # Reads
 //
 // Read answers exists, getData, getACL, getChildren, getChildren2,

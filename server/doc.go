@@ -36,7 +36,9 @@
 // createSession and closeSession are log entries. The leader's expiry
 // tracker (package session) proposes closeSession for sessions past their
 // timeout; applying it deletes ephemerals, fires their watches and closes the
-// session's connection. Reattaching with id and password succeeds while the
+// session's connection (at once, queued output dropped, when the session
+// expired; after a flush when the client asked). Reattaching with id and
+// password succeeds while the
 // session is in the replicated table; a wrong password or an unknown session
 // gets ZooKeeper's invalid ConnectResponse (timeout 0) and the connection is
 // closed.
@@ -48,7 +50,22 @@
 // reading until replies drain); MaxClientCnxns connections per client IP; a
 // handshake must complete within HandshakeTimeout. Malformed requests get
 // ZooKeeper's error code (MarshallingError) or, for unknown opcodes, the
-// Unimplemented reply followed by a close. No input panics the server.
+// Unimplemented reply followed by a close. No input panics the server. A
+// write to a socket blocked for MaxSessionTimeout ends the connection.
+//
+// # Snapshots and storage failures
+//
+// Every SnapCount entries (a random point between half of it and all of
+// it) or SnapBytes bytes, the state loop freezes the fsm (a copy-on-write
+// view, fsm.Frozen) and hands it to the Snapshotter, which encodes it on
+// its own goroutine while the loop goes on applying; the loop thaws the
+// view when the Snapshotter reports back (snapshot.go). The storage layer
+// tells the server when its log cannot take writes (StorageFailing, e.g.
+// a full disk) or never will again (StorageFailed, a failed fsync): new
+// writes are then answered with NotReadOnly, in order behind the
+// session's writes already on their way, new sessions are refused, and
+// reads go on; StorageFailed also closes the connections whose writes
+// were in flight (storage.go).
 //
 // The package never imports raftnode, peer or storage: it declares the
 // Replicator interface it needs and the node package supplies it.

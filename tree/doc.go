@@ -85,6 +85,17 @@
 // UTF-16 units plus the data length, which equals ZooKeeper's figure (44 in
 // a new tree).
 //
+// # Snapshots and frozen views
+//
+// EncodeSnapshot/DecodeSnapshot (snapshot.go, snapshot_decode.go) write
+// and read the whole tree in a canonical, checksummed-by-digest format.
+// Freeze (frozen.go) opens a point-in-time view another goroutine can
+// encode while the owner keeps changing the tree: the first change of a
+// node after Freeze saves its pre-image under a Locker the caller passes
+// in (the package itself imports no sync), and Thaw closes the view.
+// Nodes decoded from a snapshot come from slabs and their small data from
+// arena blocks, so a block lives while any of its nodes does.
+//
 // # Paths
 //
 // ValidatePath implements PathUtils.validatePath (PROTOCOL.md §3.5),

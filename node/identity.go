@@ -33,11 +33,12 @@ type identity struct {
 	cluster uint64
 }
 
-// loadIdentity reads dataDir's identity, refusing one of another node; on
-// a directory without one it creates it: with the cluster id of an
-// existing WAL (a directory from before identity files), else a new
-// random cluster id.
-func loadIdentity(fsys storage.FS, dataDir string, node uint64, walCluster func() (uint64, bool, error)) (identity, error) {
+// loadIdentity reads dataDir's identity, refusing one of another node or,
+// when want is not zero (an ensemble: the hash of its membership), of
+// another cluster. On a directory without one it creates it: with the
+// cluster id of an existing WAL (a directory from before identity files),
+// else want, else a new random cluster id.
+func loadIdentity(fsys storage.FS, dataDir string, node, want uint64, walCluster func() (uint64, bool, error)) (identity, error) {
 	path := filepath.Join(dataDir, identityFile)
 	id, err := readIdentity(fsys, path)
 	switch {
@@ -45,6 +46,12 @@ func loadIdentity(fsys storage.FS, dataDir string, node uint64, walCluster func(
 		if id.node != node {
 			return identity{}, fmt.Errorf("data directory %s belongs to server %d (%s), but this is server %d: "+
 				"point the server at its own dataDir, or fix myid", dataDir, id.node, path, node)
+		}
+		if want != 0 && id.cluster != want {
+			return identity{}, fmt.Errorf("data directory %s belongs to cluster %016x (%s), but the server.N lines of this "+
+				"configuration make cluster %016x: a standalone server's data or another ensemble's; point the server "+
+				"at an empty dataDir to join this ensemble, or restore the configuration that directory was made with",
+				dataDir, id.cluster, path, want)
 		}
 		return id, nil
 	case !errors.Is(err, fs.ErrNotExist):
@@ -55,10 +62,18 @@ func loadIdentity(fsys storage.FS, dataDir string, node uint64, walCluster func(
 	if err != nil {
 		return identity{}, err
 	}
-	if found {
+	switch {
+	case found && want != 0 && cluster != want:
+		return identity{}, fmt.Errorf("the write-ahead log next to %s belongs to cluster %016x, but the server.N lines "+
+			"of this configuration make cluster %016x: point the server at an empty data directory", dataDir, cluster, want)
+	case found:
 		id.cluster = cluster
-	} else if id.cluster, err = randomID(); err != nil {
-		return identity{}, err
+	case want != 0:
+		id.cluster = want
+	default:
+		if id.cluster, err = randomID(); err != nil {
+			return identity{}, err
+		}
 	}
 	if err := writeIdentity(fsys, dataDir, path, id); err != nil {
 		return identity{}, err

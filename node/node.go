@@ -35,6 +35,8 @@ type Node struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	serveErr chan error
+	ens      *ensemble // nil for a standalone node
+	id       uint64
 }
 
 // Options are the parts of a node that do not come from zoo.cfg.
@@ -55,6 +57,11 @@ type Options struct {
 	// one entry to replay a log longer than the hand-over buffer); 0
 	// means the default.
 	RaftMaxSizePerMsg uint64
+	// PeerListener and PeerAddrs, when set, replace the quorum listener
+	// and the quorum addresses of the config's server.N lines (the
+	// in-process cluster harness listens on port 0).
+	PeerListener net.Listener
+	PeerAddrs    map[uint64]string
 }
 
 // Start builds and starts a node.
@@ -87,19 +94,35 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	if fsys == nil {
 		fsys = storage.OS{}
 	}
+	var ens *ensemble
+	var wantCluster uint64
+	if cfg.Distributed() {
+		var err error
+		if ens, err = newEnsemble(cfg, opts, id); err != nil {
+			ln.Close()
+			return nil, err
+		}
+		wantCluster = ens.cluster
+	}
+	fail := func(err error) (*Node, error) {
+		ln.Close()
+		if ens != nil {
+			ens.close()
+		}
+		return nil, err
+	}
 	fcfg := fsm.Config{
 		ExtendedTypes:   cfg.ExtendedTypesEnabled,
 		EnforceQuota:    cfg.EnforceQuota,
 		SkipACL:         cfg.SkipACL,
 		ReconfigEnabled: cfg.ReconfigEnabled,
-		Standalone:      true,
+		Standalone:      ens == nil,
 		MaxNeverUsedMs:  cfg.ContainerMaxNeverUsed.Milliseconds(),
 		MaxDataBytes:    cfg.JuteMaxBuffer,
 	}
-	st, res, err := openState(cfg, fsys, log, fcfg, id, opts.WALSegmentSize)
+	st, res, err := openState(cfg, fsys, log, fcfg, id, wantCluster, opts.WALSegmentSize)
 	if err != nil {
-		ln.Close()
-		return nil, err
+		return fail(err)
 	}
 	if res.applied() > 0 {
 		log.Info("loaded snapshot", "index", res.applied(), "znodes", res.fsm.Tree().NodeCount())
@@ -112,16 +135,42 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	}
 	rcfg := raftnode.Config{ID: id, Peers: []uint64{id}, Storage: st.disk, Applied: res.applied(),
 		Logger: raftLogger(log), OnStorage: onStorage, NoLeaderWait: true, MaxSizePerMsg: opts.RaftMaxSizePerMsg}
+	var writeTimeout, leaderLoss time.Duration
+	if ens != nil {
+		onTouches := func(_ uint64, ids []int64) {
+			if s := srvRef.Load(); s != nil {
+				s.Touch(ids)
+			}
+		}
+		if err := ens.start(id, log, onTouches); err != nil {
+			st.close()
+			return fail(err)
+		}
+		et := electionTimeout(cfg)
+		rcfg.Peers = ens.voters
+		rcfg.Transport = ens.tr
+		rcfg.TickInterval = et / electionTicks
+		rcfg.ElectionTick = electionTicks
+		leaderLoss = 2 * et
+		writeTimeout = max(cfg.TickTime*time.Duration(max(cfg.SyncLimit, 1)), 2*time.Second)
+	}
 	rn, err := raftnode.Start(ctx, rcfg)
 	if err != nil {
 		st.close()
-		ln.Close()
-		return nil, fmt.Errorf("start raft: %w", err)
+		return fail(fmt.Errorf("start raft: %w", err))
+	}
+	if ens != nil {
+		ens.h.n.Store(rn)
 	}
 	st.confState = rn.ConfState
 	f := res.fsm
 	nctx, cancel := context.WithCancel(context.Background())
-	n := &Node{cfg: cfg, log: log, raft: rn, state: st, ln: ln, commit: make(chan []server.Committed, 64), ctx: nctx, cancel: cancel, serveErr: make(chan error, 1)}
+	n := &Node{cfg: cfg, log: log, raft: rn, state: st, ln: ln, commit: make(chan []server.Committed, 64), ctx: nctx, cancel: cancel, serveErr: make(chan error, 1), ens: ens, id: id}
+	mode := "standalone"
+	var modeFunc func() string
+	if ens != nil {
+		mode, modeFunc = "", n.mode
+	}
 	srv, err := server.New(server.Config{
 		Listener:               ln,
 		FSM:                    f,
@@ -143,11 +192,14 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		Snapshotter:            st,
 		SnapCount:              cfg.SnapCount,
 		SnapBytes:              cfg.SnapSizeLimit,
+		WriteTimeout:           writeTimeout,
+		LeaderLossTimeout:      leaderLoss,
 		Info: server.Info{
 			ClientPort: cfg.ClientPort,
 			DataDir:    cfg.DataDir,
 			DataLogDir: cfg.DataLogDir,
-			Mode:       "standalone",
+			Mode:       mode,
+			ModeFunc:   modeFunc,
 			DirSize:    func() (int64, int64) { return dirSize(cfg.DataDir), dirSize(cfg.DataLogDir) },
 		},
 	})
@@ -155,8 +207,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		cancel()
 		rn.Close()
 		st.close()
-		ln.Close()
-		return nil, err
+		return fail(err)
 	}
 	n.srv = srv
 	srvRef.Store(srv)
@@ -169,9 +220,11 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	// The state loop must consume Committed before raft elects itself: it
 	// campaigns only after applying its whole log.
 	srv.Start()
-	if err := rn.WaitLeader(ctx); err != nil {
-		n.Close()
-		return nil, fmt.Errorf("wait for leadership: %w", err)
+	if ens == nil {
+		if err := rn.WaitLeader(ctx); err != nil {
+			n.Close()
+			return nil, fmt.Errorf("wait for leadership: %w", err)
+		}
 	}
 	if err := n.waitReplay(ctx, rn.Status().GetCommit()); err != nil {
 		n.Close()
@@ -179,7 +232,12 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	}
 	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.serveErr <- srv.Serve() }()
-	log.Info("zkd serving", "addr", ln.Addr().String(), "dataDir", cfg.DataDir, "mode", "standalone")
+	if ens != nil {
+		log.Info("zkd serving", "addr", ln.Addr().String(), "dataDir", cfg.DataDir, "mode", "ensemble",
+			"server", id, "members", len(ens.voters), "quorum", ens.ln.Addr().String())
+	} else {
+		log.Info("zkd serving", "addr", ln.Addr().String(), "dataDir", cfg.DataDir, "mode", "standalone")
+	}
 	return n, nil
 }
 
@@ -194,6 +252,11 @@ func (n *Node) Close() error {
 		err = rerr
 	}
 	n.wg.Wait()
+	if n.ens != nil {
+		if cerr := n.ens.close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}
 	if cerr := n.state.close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -271,6 +334,37 @@ func (r *replicator) ReadIndex(ctx context.Context) (uint64, error) {
 	return r.raft.ReadIndex(ctx)
 }
 func (r *replicator) IsLeader() bool { return r.raft.IsLeader() }
+func (r *replicator) Leader() uint64 { return r.raft.Leader() }
+func (r *replicator) ForwardTouches(ids []int64) {
+	if r.ens == nil {
+		return
+	}
+	if lead := r.raft.Leader(); lead != 0 && lead != r.id {
+		r.ens.tr.SendTouches(lead, ids)
+	}
+}
+
+// mode is the role srvr and mntr show for an ensemble member.
+func (n *Node) mode() string {
+	switch lead := n.raft.Leader(); {
+	case n.raft.IsLeader():
+		return "leader"
+	case lead == 0:
+		return "looking"
+	default:
+		return "follower"
+	}
+}
+
+// ID is the member's server id (myid; 1 for a standalone server).
+func (n *Node) ID() uint64 { return n.id }
+
+// Leader is the id of the member this node follows (its own when it
+// leads), 0 while it knows of none.
+func (n *Node) Leader() uint64 { return n.raft.Leader() }
+
+// IsLeader reports whether this node leads its ensemble.
+func (n *Node) IsLeader() bool { return n.raft.IsLeader() }
 
 func dirSize(dir string) int64 {
 	if dir == "" {

@@ -31,6 +31,7 @@ type Config struct {
 	Listener  net.Listener      // where peers connect
 	Peers     map[uint64]string // every other member: id -> quorum address
 	Handler   Handler
+	OnTouches func(from uint64, ids []int64)
 	Logger    *slog.Logger
 	// Queue bounds per peer; zero means the defaults (4096, 64 MiB).
 	QueueMessages int

@@ -33,6 +33,14 @@ type Replicator interface {
 	// IsLeader reports whether this server currently leads (expiry and
 	// reaping are leader duties).
 	IsLeader() bool
+	// Leader returns the id of the member this server follows (itself
+	// when it leads), 0 while it knows of no leader.
+	Leader() uint64
+	// ForwardTouches hands the ids of sessions that were active on this
+	// server to the leader, whose tracker decides expiry. It must not
+	// block; touches that cannot be sent are dropped (the next batch
+	// follows half a tick later).
+	ForwardTouches(ids []int64)
 }
 
 // Info is static text shown by the conf, envi and dirs four-letter words.
@@ -40,8 +48,11 @@ type Info struct {
 	ClientPort int
 	DataDir    string
 	DataLogDir string
-	Mode       string // "standalone", "leader", ...
-	DirSize    func() (data, log int64)
+	Mode       string // "standalone", or the ensemble role when ModeFunc is nil
+	// ModeFunc, when set, gives the current role ("leader", "follower",
+	// "observer"); it is called from four-letter words and metrics.
+	ModeFunc func() string
+	DirSize  func() (data, log int64)
 }
 
 // Config configures a Server.
@@ -75,6 +86,18 @@ type Config struct {
 	Snapshotter Snapshotter
 	SnapCount   int   // zoo.cfg snapCount; 0 means 100000
 	SnapBytes   int64 // zookeeper.snapSizeLimitInKb in bytes; 0 = no byte limit
+
+	// WriteTimeout bounds how long a write may stay proposed and not
+	// applied before its connection is closed (ConnectionLoss: the client
+	// cannot know whether it happened). In an ensemble a proposal can be
+	// lost to a leader change; 0 means no bound (standalone).
+	WriteTimeout time.Duration
+	// LeaderLossTimeout: once this server has known no leader for this
+	// long it closes every client connection and refuses new ones until a
+	// leader is back, as a ZooKeeper follower that lost its leader does,
+	// so clients move to a server of the majority within their session
+	// timeout. 0 means never (standalone).
+	LeaderLossTimeout time.Duration
 
 	// FourLetterAllowed reports whether a four-letter word is enabled.
 	FourLetterAllowed func(cmd string) bool

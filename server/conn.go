@@ -60,6 +60,8 @@ type request struct {
 	op      proto.OpCode
 	body    []byte
 	arrived time.Time
+	// proposed is when a write was handed to the log.
+	proposed time.Time
 	// readIndex is the index a sync waits for once known.
 	readIndex uint64
 }

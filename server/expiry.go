@@ -12,6 +12,9 @@ import (
 func (s *Server) onTick() {
 	leader := s.repl.IsLeader()
 	now := s.cfg.Now()
+	s.forwardTouches(leader)
+	s.checkLeader(now)
+	s.checkWrites(now)
 	if leader && !s.wasLeader {
 		// A new leader gives every session a full timeout.
 		for _, id := range s.fsm.Sessions().IDs() {

@@ -111,7 +111,7 @@ func (s *Server) writeSrvr(b *strings.Builder, withClients bool) {
 	fmt.Fprintf(b, "Connections: %d\n", len(s.conns))
 	fmt.Fprintf(b, "Outstanding: %d\n", s.outstanding())
 	fmt.Fprintf(b, "Zxid: 0x%x\n", s.fsm.LastZxid())
-	fmt.Fprintf(b, "Mode: %s\n", s.cfg.Info.Mode)
+	fmt.Fprintf(b, "Mode: %s\n", s.mode())
 	// ZooKeeper counts the root twice (as "/" and ""): 5 on a fresh server.
 	fmt.Fprintf(b, "Node count: %d\n", s.fsm.Tree().NodeCount()+1)
 }
@@ -166,7 +166,7 @@ func (s *Server) writeMntr(b *strings.Builder) {
 	t := s.fsm.Tree()
 	kv := [][2]string{
 		{"zk_version", Version + ", built on " + builtOn},
-		{"zk_server_state", s.cfg.Info.Mode},
+		{"zk_server_state", s.mode()},
 		{"zk_avg_latency", fmt.Sprint(avg)},
 		{"zk_max_latency", fmt.Sprint(max)},
 		{"zk_min_latency", fmt.Sprint(min)},

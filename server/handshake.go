@@ -30,6 +30,12 @@ func (s *Server) onConnect(c *conn, req *proto.ConnectRequest, result chan bool)
 		result <- false
 		return
 	}
+	if s.leaderless {
+		s.log.Info("refusing a client: no leader", "remote", c.remote)
+		s.closeConn(c)
+		result <- false
+		return
+	}
 	timeout := s.negotiate(req.TimeOut)
 	if req.SessionID == 0 && s.storageErr != nil {
 		s.log.Warn("refusing a new session: storage cannot take writes", "remote", c.remote)
@@ -42,7 +48,7 @@ func (s *Server) onConnect(c *conn, req *proto.ConnectRequest, result chan bool)
 		s.nextSID = session.NextID(id)
 		pw := make([]byte, 16)
 		_, _ = rand.Read(pw)
-		s.pending[id] = &pendingConnect{c: c, timeout: timeout, password: pw, hasReadOnly: req.HasReadOnly, result: result}
+		s.pending[id] = &pendingConnect{c: c, timeout: timeout, password: pw, hasReadOnly: req.HasReadOnly, result: result, proposed: s.cfg.Now()}
 		e := fsm.Entry{Type: fsm.EntryCreateSession, Session: id, Time: s.nowMs(), Timeout: timeout, Password: pw}
 		s.proposer.add(proposal{data: e.Marshal(nil), onFail: func(error) {
 			if p := s.pending[id]; p != nil {
@@ -92,6 +98,7 @@ func (s *Server) bind(c *conn, id int64, timeout int32) {
 	c.timeout = timeout
 	s.bySession[id] = c
 	s.tracker.Touch(id, timeout, s.nowMs())
+	s.touched(id)
 }
 
 // detach unbinds c from its session and drops its watches.

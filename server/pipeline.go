@@ -49,6 +49,7 @@ func (s *Server) onRequest(c *conn, r *request) {
 		return
 	}
 	s.tracker.Touch(c.session, c.timeout, s.nowMs())
+	s.touched(c.session)
 	c.lastOp = r.op.String()
 	switch r.op {
 	case proto.OpPing:
@@ -139,6 +140,7 @@ func (s *Server) startWrite(c *conn, r *request) {
 	if r.op == proto.OpCloseSession {
 		e = fsm.Entry{Type: fsm.EntryCloseSession, Session: c.session, Xid: r.xid, Time: s.nowMs()}
 	}
+	r.proposed = s.cfg.Now()
 	c.inflight = append(c.inflight, r)
 	s.proposer.add(proposal{data: e.Marshal(nil), onFail: func(err error) {
 		// The log refused the write: the client cannot know whether it

@@ -51,12 +51,16 @@ type Server struct {
 	tracker   *session.Tracker
 	nextSID   int64
 	wasLeader bool
-	proposer  *proposer
-	syncs     []*syncWait
-	applied   uint64
-	stats     latencyStats
-	lastReap  time.Time
-	snap      snapState
+	// ensemble duties (ensemble.go)
+	touches    map[int64]struct{}
+	leaderSeen time.Time
+	leaderless bool
+	proposer   *proposer
+	syncs      []*syncWait
+	applied    uint64
+	stats      latencyStats
+	lastReap   time.Time
+	snap       snapState
 	// storageErr is set while the log cannot take writes (see
 	// StorageFailing); storageFatal once it never will again.
 	storageErr   error
@@ -70,6 +74,7 @@ type pendingConnect struct {
 	password    []byte
 	hasReadOnly bool
 	result      chan bool
+	proposed    time.Time
 }
 
 // syncWait is a sync waiting until the state loop has applied readIndex.

@@ -30,13 +30,7 @@ type Option func(*config.Config)
 // every four-letter word enabled and container checks every 200 ms.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.TickTime = 200 * time.Millisecond
-	cfg.MinSessionTimeout = 400 * time.Millisecond
-	cfg.MaxSessionTimeout = 20 * time.Second
-	cfg.ContainerCheckInterval = 200 * time.Millisecond
-	cfg.FourLetterAll = true
+	cfg := testConfig(t)
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -78,4 +72,18 @@ func (s *Server) Stop() error {
 // DataDir keeps a test's servers on one data directory across restarts.
 func DataDir(dir string) Option {
 	return func(c *config.Config) { c.DataDir = dir }
+}
+
+// testConfig is zkd's default config with a fresh data directory, a short
+// tick (200 ms) so session expiry is quick, every four-letter word enabled
+// and container checks every 200 ms.
+func testConfig(t testing.TB) config.Config {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.TickTime = 200 * time.Millisecond
+	cfg.MinSessionTimeout = 400 * time.Millisecond
+	cfg.MaxSessionTimeout = 20 * time.Second
+	cfg.ContainerCheckInterval = 200 * time.Millisecond
+	cfg.FourLetterAll = true
+	return cfg
 }

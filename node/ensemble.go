@@ -1,0 +1,162 @@
+package node
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+
+	"github.com/zkd-io/zkd/config"
+	"github.com/zkd-io/zkd/peer"
+	"github.com/zkd-io/zkd/raftnode"
+)
+
+// ensemble is what a distributed node adds to a standalone one: the peer
+// transport and the membership it was started with.
+type ensemble struct {
+	cluster uint64            // hash of the initial membership (clusterID)
+	voters  []uint64          // initial voters, sorted
+	addrs   map[uint64]string // member id -> quorum address
+	ln      net.Listener      // quorum port
+	tr      *peer.Transport
+	h       *lateHandler
+}
+
+// clusterID derives an ensemble's cluster id from its initial membership:
+// the sorted server lines without client addresses, hashed. Every member
+// computes the same id from the same zoo.cfg with no coordination
+// (peer/doc.go); a member given another ensemble's directory, or another
+// ensemble's hello, is refused.
+func clusterID(servers []config.Server) uint64 {
+	h := sha256.New()
+	sorted := slices.Clone(servers)
+	slices.SortFunc(sorted, func(a, b config.Server) int { return int(a.ID) - int(b.ID) })
+	for _, s := range sorted {
+		role := "participant"
+		if s.Observer {
+			role = "observer"
+		}
+		fmt.Fprintf(h, "server.%d=%s:%d:%d:%s\n", s.ID, s.Host, s.QuorumPort, s.ElectionPort, role)
+	}
+	id := binary.BigEndian.Uint64(h.Sum(nil))
+	if id == 0 {
+		id = 1
+	}
+	return id
+}
+
+// newEnsemble prepares the transport of a distributed node: the quorum
+// listener and every other member's address. opts may override both
+// (tests listen on port 0).
+func newEnsemble(cfg config.Config, opts Options, id uint64) (*ensemble, error) {
+	e := &ensemble{cluster: clusterID(cfg.Servers), addrs: map[uint64]string{}, h: &lateHandler{}}
+	var self *config.Server
+	for i := range cfg.Servers {
+		s := &cfg.Servers[i]
+		if s.Observer {
+			return nil, fmt.Errorf("server.%d is an observer: observers are not implemented yet", s.ID)
+		}
+		e.voters = append(e.voters, s.ID)
+		e.addrs[s.ID] = net.JoinHostPort(s.Host, strconv.Itoa(s.QuorumPort))
+		if s.ID == id {
+			self = s
+		}
+	}
+	if self == nil {
+		return nil, fmt.Errorf("myid is %d but no server.%d line names this server", id, id)
+	}
+	for pid, addr := range opts.PeerAddrs {
+		e.addrs[pid] = addr
+	}
+	slices.Sort(e.voters)
+	e.ln = opts.PeerListener
+	if e.ln == nil {
+		ln, err := net.Listen("tcp", e.addrs[id])
+		if err != nil {
+			return nil, fmt.Errorf("listen on the quorum port of server.%d: %w", id, err)
+		}
+		e.ln = ln
+	}
+	return e, nil
+}
+
+// start creates the transport; the raft node is attached once it exists.
+func (e *ensemble) start(id uint64, log *slog.Logger, onTouches func(from uint64, ids []int64)) error {
+	peers := make(map[uint64]string, len(e.addrs))
+	for pid, addr := range e.addrs {
+		if pid != id {
+			peers[pid] = addr
+		}
+	}
+	tr, err := peer.New(peer.Config{ID: id, ClusterID: e.cluster, Listener: e.ln, Peers: peers,
+		Handler: e.h, Logger: log.With("pkg", "peer"), OnTouches: onTouches})
+	if err != nil {
+		return err
+	}
+	e.tr = tr
+	tr.Start()
+	return nil
+}
+
+func (e *ensemble) close() error {
+	if e.tr != nil {
+		return e.tr.Close()
+	}
+	return e.ln.Close()
+}
+
+// lateHandler forwards the transport's deliveries to the raft node, which
+// is created after the transport.
+type lateHandler struct{ n atomic.Pointer[raftnode.Node] }
+
+func (h *lateHandler) Step(ctx context.Context, m *raftpb.Message) error {
+	if n := h.n.Load(); n != nil {
+		return n.Step(ctx, m)
+	}
+	return nil
+}
+
+func (h *lateHandler) ReportUnreachable(id uint64) {
+	if n := h.n.Load(); n != nil {
+		n.ReportUnreachable(id)
+	}
+}
+
+func (h *lateHandler) ReportSnapshot(id uint64, st raft.SnapshotStatus) {
+	if n := h.n.Load(); n != nil {
+		n.ReportSnapshot(id, st)
+	}
+}
+
+// electionTimeout derives raft's election timeout from zoo.cfg:
+// tickTime*syncLimit/10 clamped to 300 ms..2 s (1 s for the sample
+// zoo.cfg's tickTime=2000, syncLimit=5). ZooKeeper's followers notice a
+// killed leader at once (its TCP connection resets) and elect within about
+// a second; raft notices by silence, so the timeout is kept near that
+// rather than at ZooKeeper's syncLimit*tickTime. raft randomises each
+// member's timeout between this and twice this.
+func electionTimeout(cfg config.Config) time.Duration {
+	timeout := cfg.TickTime * time.Duration(max(cfg.SyncLimit, 1)) / 10
+	return min(max(timeout, 300*time.Millisecond), 2*time.Second)
+}
+
+// electionTicks is raft's ElectionTick: the timeout is ten ticks long.
+const electionTicks = 10
+
+// BlockPeer cuts (blocked) or restores the link between this node and
+// member id in both directions, inside the transport: the test harness's
+// partitions. A standalone node ignores it.
+func (n *Node) BlockPeer(id uint64, blocked bool) {
+	if n.ens != nil {
+		n.ens.tr.Block(id, blocked)
+	}
+}

@@ -1,0 +1,342 @@
+package node_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zkd-io/zkd/proto"
+	"github.com/zkd-io/zkd/zktest"
+)
+
+// Tests of a 3-member ensemble on the in-process harness (zktest.Cluster),
+// each with real go-zookeeper clients or raw protocol sessions.
+
+// connectTo opens a go-zookeeper session that may use any of addrs and
+// waits until it is established.
+func connectTo(t *testing.T, timeout time.Duration, addrs ...string) *zk.Conn {
+	t.Helper()
+	c, events, err := zk.Connect(addrs, timeout, zk.WithLogger(quietLogger{}))
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(c.Close)
+	deadline := time.After(15 * time.Second)
+	for {
+		select {
+		case ev := <-events:
+			if ev.State == zk.StateHasSession {
+				go func() {
+					for range events {
+					}
+				}()
+				return c
+			}
+		case <-deadline:
+			t.Fatalf("no session within 15s (servers %v)", addrs)
+		}
+	}
+}
+
+// syncedGet reads path on the member at addr after a sync, so the answer
+// reflects everything committed before the call.
+func syncedGet(t *testing.T, addr, path string) ([]byte, *zk.Stat, error) {
+	t.Helper()
+	c := connectTo(t, 4*time.Second, addr)
+	defer c.Close()
+	if _, err := c.Sync(path); err != nil && !errors.Is(err, zk.ErrNoNode) {
+		return nil, nil, fmt.Errorf("sync on %s: %w", addr, err)
+	}
+	return c.Get(path)
+}
+
+// fourLetter sends a four-letter word to addr and returns the answer.
+func fourLetter(t *testing.T, addr, cmd string) string {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := nc.Write([]byte(cmd)); err != nil {
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	var b strings.Builder
+	sc := bufio.NewScanner(nc)
+	for sc.Scan() {
+		b.WriteString(sc.Text() + "\n")
+	}
+	return b.String()
+}
+
+func TestEnsembleWritesThroughEveryMember(t *testing.T) {
+	c := zktest.StartCluster(t, 3)
+	leader := c.WaitLeader(10 * time.Second)
+	modes := map[string]int{}
+	for _, m := range c.Members {
+		for line := range strings.SplitSeq(fourLetter(t, m.Addr, "srvr"), "\n") {
+			if mode, ok := strings.CutPrefix(line, "Mode: "); ok {
+				modes[mode]++
+			}
+		}
+	}
+	if modes["leader"] != 1 || modes["follower"] != 2 {
+		t.Fatalf("srvr modes = %v, want 1 leader and 2 followers", modes)
+	}
+	for _, m := range c.Members {
+		cl := connectTo(t, 4*time.Second, m.Addr)
+		path := fmt.Sprintf("/from%d", m.ID)
+		if _, err := cl.Create(path, []byte(fmt.Sprint(m.ID)), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatalf("create through server %d (leader %d): %v", m.ID, leader.ID, err)
+		}
+		// The member answers its client after applying the entry itself:
+		// a read on the same session sees the write at once.
+		if data, _, err := cl.Get(path); err != nil || string(data) != fmt.Sprint(m.ID) {
+			t.Fatalf("read back on server %d: %q %v", m.ID, data, err)
+		}
+	}
+	// Every member holds every write with the same zxids.
+	for i := 1; i <= 3; i++ {
+		path := fmt.Sprintf("/from%d", i)
+		var czxid int64
+		for _, m := range c.Members {
+			data, st, err := syncedGet(t, m.Addr, path)
+			if err != nil || string(data) != fmt.Sprint(i) {
+				t.Fatalf("%s on server %d: %q %v", path, m.ID, data, err)
+			}
+			if czxid == 0 {
+				czxid = st.Czxid
+			} else if st.Czxid != czxid {
+				t.Fatalf("%s: czxid %d on server %d, %d elsewhere", path, st.Czxid, m.ID, czxid)
+			}
+		}
+	}
+}
+
+func TestEnsembleWatchOnFollowerFiresForWriteElsewhere(t *testing.T) {
+	c := zktest.StartCluster(t, 3)
+	c.WaitLeader(10 * time.Second)
+	fs := c.Followers()
+	watcher := connectTo(t, 4*time.Second, fs[0].Addr)
+	writer := connectTo(t, 4*time.Second, c.Leader().Addr)
+	if _, err := writer.Create("/w", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := watcher.Sync("/w"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, ch, err := watcher.GetW("/w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, chCh, err := watcher.ChildrenW("/w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := connectTo(t, 4*time.Second, fs[1].Addr)
+	if _, err := other.Set("/w", []byte("x"), -1); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, ch, zk.EventNodeDataChanged, "/w")
+	if _, err := writer.Create("/w/c", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, chCh, zk.EventNodeChildrenChanged, "/w")
+}
+
+// TestEnsembleEphemeralsOfDeadClientGoEverywhere: a client of a follower
+// creates an ephemeral and vanishes without closing its session. Only the
+// leader expires sessions; it hears of this one through the follower's
+// forwarded touches, so while the client lives the session lives, and once
+// it is gone the ephemeral disappears on every member.
+func TestEnsembleEphemeralsOfDeadClientGoEverywhere(t *testing.T) {
+	c := zktest.StartCluster(t, 3)
+	c.WaitLeader(10 * time.Second)
+	f := c.Followers()[0]
+	r, resp := dialRaw(t, f.Addr, 0, nil, 0, 1000)
+	r.mustOK("create ephemeral", proto.OpCreate, create("/eph", []byte("e"), proto.ModeEphemeral))
+	// Alive for several timeouts as long as it pings its own server: the
+	// follower's touches reach the leader.
+	for range 12 {
+		time.Sleep(250 * time.Millisecond)
+		r.mustOK("ping", proto.OpExists, &proto.ExistsRequest{Path: "/eph"})
+	}
+	for _, m := range c.Members {
+		if _, _, err := syncedGet(t, m.Addr, "/eph"); err != nil {
+			t.Fatalf("ephemeral of a live session (0x%x) missing on server %d: %v", resp.SessionID, m.ID, err)
+		}
+	}
+	r.nc.Close() // dies without closeSession
+	for _, m := range c.Members {
+		waitFor(t, fmt.Sprintf("ephemeral gone on server %d", m.ID), func() bool {
+			_, _, err := syncedGet(t, m.Addr, "/eph")
+			return errors.Is(err, zk.ErrNoNode)
+		})
+	}
+}
+
+// TestEnsembleSessionSurvivesLeaderFailover: a client of the leader keeps
+// its session and ephemeral when the leader stops and it reconnects to
+// another member within its timeout.
+func TestEnsembleSessionSurvivesLeaderFailover(t *testing.T) {
+	c := zktest.StartCluster(t, 3)
+	leader := c.WaitLeader(10 * time.Second)
+	others := []string{}
+	for _, m := range c.Members {
+		if m != leader {
+			others = append(others, m.Addr)
+		}
+	}
+	// go-zookeeper tries servers in order after a shuffle; list the leader
+	// first and the others after so that it reconnects to one of them.
+	cl, _, err := zk.Connect(append([]string{leader.Addr}, others...), 6*time.Second, zk.WithLogger(quietLogger{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	waitFor(t, "session", func() bool { return cl.State() == zk.StateHasSession })
+	if _, err := cl.Create("/mine", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	sid := cl.SessionID()
+	c.Stop(leader.ID)
+	c.WaitLeader(10 * time.Second)
+	waitFor(t, "reconnect", func() bool { return cl.State() == zk.StateHasSession })
+	if cl.SessionID() != sid {
+		t.Fatalf("session 0x%x after failover, want 0x%x", cl.SessionID(), sid)
+	}
+	ok := false
+	for range 50 { // the first request may race the reconnect
+		if _, _, err := cl.Get("/mine"); err == nil {
+			ok = true
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !ok {
+		t.Fatal("the ephemeral of a session that reconnected in time is gone")
+	}
+	for _, addr := range others {
+		if _, _, err := syncedGet(t, addr, "/mine"); err != nil {
+			t.Fatalf("ephemeral missing on %s: %v", addr, err)
+		}
+	}
+}
+
+// ackLog records acknowledged writes: path -> value.
+type ackLog struct {
+	mu   sync.Mutex
+	acks map[string]string
+}
+
+func (a *ackLog) add(path, val string) {
+	a.mu.Lock()
+	a.acks[path] = val
+	a.mu.Unlock()
+}
+
+func (a *ackLog) snapshot() map[string]string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]string, len(a.acks))
+	for k, v := range a.acks {
+		out[k] = v
+	}
+	return out
+}
+
+// writeLoad runs one writer per address until stop, each creating unique
+// znodes under /load and recording those acknowledged.
+func writeLoad(t *testing.T, addrs [][]string, stop <-chan struct{}, acks *ackLog, errs *atomic.Int64) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for w, addr := range addrs {
+		cl := connectTo(t, 6*time.Second, addr...)
+		wg.Go(func() {
+			for i := 0; i < 100000; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				path := fmt.Sprintf("/load/w%d-%06d", w, i)
+				val := fmt.Sprintf("v%d-%d", w, i)
+				if _, err := cl.Create(path, []byte(val), 0, zk.WorldACL(zk.PermAll)); err != nil {
+					errs.Add(1)
+					time.Sleep(20 * time.Millisecond)
+					continue
+				}
+				acks.add(path, val)
+			}
+		})
+	}
+	return &wg
+}
+
+// checkAcks requires every acknowledged write on every running member.
+func checkAcks(t *testing.T, c *zktest.Cluster, acks map[string]string) {
+	t.Helper()
+	for _, m := range c.Members {
+		if m.Node() == nil {
+			continue
+		}
+		cl := connectTo(t, 6*time.Second, m.Addr)
+		if _, err := cl.Sync("/load"); err != nil {
+			t.Fatalf("sync on server %d: %v", m.ID, err)
+		}
+		missing := 0
+		for path, val := range acks {
+			data, _, err := cl.Get(path)
+			if err != nil || string(data) != val {
+				if missing < 5 {
+					t.Errorf("server %d: acknowledged %s=%s: got %q %v", m.ID, path, val, data, err)
+				}
+				missing++
+			}
+		}
+		if missing > 0 {
+			t.Fatalf("server %d lost %d of %d acknowledged writes", m.ID, missing, len(acks))
+		}
+		cl.Close()
+	}
+}
+
+func TestEnsembleLeaderKillUnderWriteLoad(t *testing.T) {
+	c := zktest.StartCluster(t, 3)
+	c.WaitLeader(10 * time.Second)
+	setup := connectTo(t, 4*time.Second, c.Addrs()...)
+	if _, err := setup.Create("/load", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	acks := &ackLog{acks: map[string]string{}}
+	var errs atomic.Int64
+	stop := make(chan struct{})
+	a := c.Addrs()
+	wg := writeLoad(t, [][]string{{a[0]}, {a[1]}, {a[2]}, a}, stop, acks, &errs)
+	for round := range 2 {
+		time.Sleep(700 * time.Millisecond)
+		before := len(acks.snapshot())
+		old := c.WaitLeader(10 * time.Second)
+		c.Stop(old.ID)
+		nl := c.WaitLeader(10 * time.Second)
+		waitFor(t, "writes after failover", func() bool { return len(acks.snapshot()) > before+20 })
+		t.Logf("round %d: leader %d stopped, %d leads; %d writes acknowledged so far, %d errors", round, old.ID, nl.ID, len(acks.snapshot()), errs.Load())
+		c.Restart(old.ID)
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	got := acks.snapshot()
+	if len(got) == 0 {
+		t.Fatal("no write was acknowledged")
+	}
+	checkAcks(t, c, got)
+}

@@ -160,3 +160,19 @@ func (n *Node) BlockPeer(id uint64, blocked bool) {
 		n.ens.tr.Block(id, blocked)
 	}
 }
+
+// Shutdown stops the node gracefully: a leader of an ensemble first hands
+// leadership to its most up-to-date follower (raft's leadership transfer)
+// and waits, within ctx, until that follower leads; then Close. Writes in
+// flight on this node when it steps down may be lost with the proposals;
+// their clients see ConnectionLoss when the connection closes.
+func (n *Node) Shutdown(ctx context.Context) error {
+	if n.ens != nil && n.raft.IsLeader() {
+		if to, err := n.raft.HandOver(ctx); err != nil {
+			n.log.Warn("leadership hand-over failed; stopping anyway", "err", err)
+		} else {
+			n.log.Info("handed leadership over", "to", to)
+		}
+	}
+	return n.Close()
+}

@@ -340,3 +340,27 @@ func TestEnsembleLeaderKillUnderWriteLoad(t *testing.T) {
 	}
 	checkAcks(t, c, got)
 }
+
+// TestEnsembleLeaderHandsOverOnShutdown: a leader that shuts down
+// gracefully (SIGTERM) hands leadership to a follower before it exits, so
+// another member already leads when Shutdown returns.
+func TestEnsembleLeaderHandsOverOnShutdown(t *testing.T) {
+	c := zktest.StartCluster(t, 3)
+	old := c.WaitLeader(10 * time.Second)
+	cl := connectTo(t, 4*time.Second, c.Addrs()...)
+	for i := range 50 {
+		if _, err := cl.Create(fmt.Sprintf("/h%d", i), nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Shutdown(old.ID)
+	leaders := 0
+	for _, m := range c.Members {
+		if nd := m.Node(); nd != nil && nd.IsLeader() {
+			leaders++
+		}
+	}
+	if leaders != 1 {
+		t.Fatalf("%d leaders among the remaining members right after the leader's Shutdown returned, want 1", leaders)
+	}
+}

@@ -131,6 +131,25 @@ func (c *Cluster) Stop(id uint64) {
 	}
 }
 
+// Shutdown stops member id gracefully (node.Shutdown: a leader hands its
+// leadership over first).
+func (c *Cluster) Shutdown(id uint64) {
+	c.t.Helper()
+	m := c.Member(id)
+	m.mu.Lock()
+	nd := m.node
+	m.node = nil
+	m.mu.Unlock()
+	if nd == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := nd.Shutdown(ctx); err != nil {
+		c.t.Logf("shut down server %d: %v", id, err)
+	}
+}
+
 // Restart starts a stopped member again from its data directory.
 func (c *Cluster) Restart(id uint64) {
 	c.t.Helper()

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/zkd-io/zkd/config"
 	"github.com/zkd-io/zkd/node"
@@ -72,5 +73,9 @@ func run(args []string) error {
 	go gcTune(ctx, os.Getenv)
 	<-ctx.Done()
 	log.Info("shutting down")
-	return n.Close()
+	// A leader hands its leadership to an up-to-date follower first, so
+	// the ensemble does not wait out an election timeout.
+	hctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return n.Shutdown(hctx)
 }

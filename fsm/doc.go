@@ -103,6 +103,10 @@
 // Config.MaxNeverUsedMs != 0, which never had a child and whose
 // Time-mtime exceeds it), or a childless TTL node whose Time-mtime
 // exceeds its TTL; other candidates are skipped silently.
+// EntryMoveSession {Session, Owner, Conn} changes nothing: it orders a
+// session's reattachment to server Owner among the writes, so that every
+// server closes the session's older connections when it applies it; it
+// answers ErrSessionExpired when the session is gone.
 //
 // Session ids must never have the top byte 0xFF: such owners denote TTL
 // nodes (session.InitialID with server ids <= 254 guarantees it).

@@ -17,6 +17,7 @@ const (
 	EntryCreateSession EntryType = 2 // add a session
 	EntryCloseSession  EntryType = 3 // delete a session's ephemerals and the session
 	EntryReap          EntryType = 4 // delete expired containers / TTL nodes
+	EntryMoveSession   EntryType = 5 // a session reattached on server Owner (ensemble)
 )
 
 func (t EntryType) String() string {
@@ -29,6 +30,8 @@ func (t EntryType) String() string {
 		return "closeSession"
 	case EntryReap:
 		return "reap"
+	case EntryMoveSession:
+		return "moveSession"
 	}
 	return fmt.Sprintf("EntryType(%d)", uint8(t))
 }
@@ -46,6 +49,8 @@ type Entry struct {
 	Timeout  int32        // EntryCreateSession
 	Password []byte       // EntryCreateSession (chosen by the proposer)
 	Paths    []string     // EntryReap: candidate container/TTL paths (re-checked at apply)
+	Owner    int64        // EntryMoveSession: the server id now serving the session
+	Conn     int64        // EntryMoveSession: that server's connection id
 }
 
 // entryVersion is the version byte of the entry format.
@@ -79,6 +84,9 @@ func (e *Entry) Marshal(dst []byte) []byte {
 		w.Buffer(e.Password)
 	case EntryReap:
 		w.Strings(e.Paths)
+	case EntryMoveSession:
+		w.Long(e.Owner)
+		w.Long(e.Conn)
 	}
 	return w.Buf
 }
@@ -109,6 +117,9 @@ func UnmarshalEntry(b []byte) (Entry, error) {
 	case EntryCloseSession:
 	case EntryReap:
 		e.Paths = decodeStrings(r)
+	case EntryMoveSession:
+		e.Owner = r.Long()
+		e.Conn = r.Long()
 	default:
 		return Entry{}, fmt.Errorf("%w: unknown type %d", ErrBadEntry, uint8(e.Type))
 	}

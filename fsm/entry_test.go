@@ -21,6 +21,7 @@ func sampleEntries() []Entry {
 		{Type: EntryReap, Time: 77, Paths: []string{"/c1", "/t/x"}},
 		{Type: EntryReap, Paths: []string{}},
 		{Type: EntryReap},
+		{Type: EntryMoveSession, Session: 0x1234, Owner: 3, Conn: 77, Time: 9},
 	}
 }
 
@@ -31,7 +32,8 @@ func entriesEqual(a, b Entry) bool {
 		(a.Auth == nil) == (b.Auth == nil) && slices.EqualFunc(a.Auth, b.Auth, idEq) &&
 		(a.Body == nil) == (b.Body == nil) && bytes.Equal(a.Body, b.Body) &&
 		(a.Password == nil) == (b.Password == nil) && bytes.Equal(a.Password, b.Password) &&
-		(a.Paths == nil) == (b.Paths == nil) && slices.Equal(a.Paths, b.Paths)
+		(a.Paths == nil) == (b.Paths == nil) && slices.Equal(a.Paths, b.Paths) &&
+		a.Owner == b.Owner && a.Conn == b.Conn
 }
 
 func TestEntryRoundTrip(t *testing.T) {

@@ -79,6 +79,13 @@ func (f *FSM) Apply(index uint64, e *Entry) Result {
 		res = f.closeSession(rq)
 	case EntryReap:
 		res = f.reap(rq, e.Paths)
+	case EntryMoveSession:
+		// Replicated state does not record where a session is served;
+		// the entry orders the move among the writes so every server
+		// can close the session's older connections (package server).
+		if _, ok := f.sessions.Get(e.Session); !ok {
+			res = Result{Err: proto.ErrSessionExpired}
+		}
 	default:
 		res = Result{Err: proto.ErrMarshallingError}
 	}

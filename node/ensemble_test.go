@@ -364,3 +364,26 @@ func TestEnsembleLeaderHandsOverOnShutdown(t *testing.T) {
 		t.Fatalf("%d leaders among the remaining members right after the leader's Shutdown returned, want 1", leaders)
 	}
 }
+
+// TestEnsembleSessionMoveClosesOldConnection: a session reattached on
+// another member is served there, and the member that served it before
+// closes its old connection.
+func TestEnsembleSessionMoveClosesOldConnection(t *testing.T) {
+	c := zktest.StartCluster(t, 3)
+	c.WaitLeader(10 * time.Second)
+	a, b := c.Members[0], c.Members[1]
+	r1, resp := dialRaw(t, a.Addr, 0, nil, 0, 4000)
+	if resp == nil || resp.SessionID == 0 {
+		t.Fatal("no session on the first member")
+	}
+	r1.mustOK("create", proto.OpCreate, create("/moved", nil, proto.ModeEphemeral))
+	r2, resp2 := dialRaw(t, b.Addr, resp.SessionID, resp.Passwd, 0, 4000)
+	if resp2 == nil || resp2.SessionID != resp.SessionID {
+		t.Fatalf("reattach on server %d: %+v", b.ID, resp2)
+	}
+	r1.expectClosed()
+	r2.xid = r1.xid
+	r2.mustOK("exists on the new member", proto.OpExists, &proto.ExistsRequest{Path: "/moved"})
+	// The ephemeral belongs to the session wherever it is served.
+	r2.mustOK("delete", proto.OpDelete, &proto.DeleteRequest{Path: "/moved", Version: -1})
+}

@@ -192,6 +192,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		Snapshotter:            st,
 		SnapCount:              cfg.SnapCount,
 		SnapBytes:              cfg.SnapSizeLimit,
+		Ensemble:               ens != nil,
 		WriteTimeout:           writeTimeout,
 		LeaderLossTimeout:      leaderLoss,
 		Info: server.Info{

@@ -95,6 +95,8 @@ func (s *Server) route(e *fsm.Entry, res *fsm.Result, zxid int64) {
 			return
 		}
 		s.closeConn(c)
+	case fsm.EntryMoveSession:
+		s.sessionMoved(e)
 	case fsm.EntryRequest:
 		c := s.bySession[e.Session]
 		if c == nil {

@@ -87,6 +87,9 @@ type Config struct {
 	SnapCount   int   // zoo.cfg snapCount; 0 means 100000
 	SnapBytes   int64 // zookeeper.snapSizeLimitInKb in bytes; 0 = no byte limit
 
+	// Ensemble says the server is one member of several: it forwards
+	// session touches to the leader and orders session moves in the log.
+	Ensemble bool
 	// WriteTimeout bounds how long a write may stay proposed and not
 	// applied before its connection is closed (ConnectionLoss: the client
 	// cannot know whether it happened). In an ensemble a proposal can be

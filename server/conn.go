@@ -43,6 +43,7 @@ type conn struct {
 	queue       []*request // not yet started, in arrival order
 	inflight    []*request // proposed writes awaiting apply, in order
 	syncing     *request   // sync awaiting its read index
+	movesAhead  int        // this connection's moveSession entries not yet applied
 	closed      bool
 	lastOp      string
 	lastXid     int32

@@ -2,6 +2,8 @@ package server
 
 import (
 	"time"
+
+	"github.com/zkd-io/zkd/fsm"
 )
 
 // This file holds the state loop's duties that only matter in an
@@ -20,7 +22,7 @@ func (s *Server) mode() string {
 // touched records that a session of this server was active; followers
 // forward the set to the leader every tick.
 func (s *Server) touched(id int64) {
-	if s.cfg.LeaderLossTimeout == 0 {
+	if !s.cfg.Ensemble {
 		return // standalone: this server's tracker is the leader's
 	}
 	if s.touches == nil {
@@ -43,6 +45,39 @@ func (s *Server) forwardTouches(leader bool) {
 		s.repl.ForwardTouches(ids)
 	}
 	clear(s.touches)
+}
+
+// announceMove puts a moveSession entry for c, just reattached to its
+// session here, in the log. Every server that applies it closes the
+// session's connection if it is an older one (moved): the entry orders the
+// move among the session's writes, and when a client hops quickly from
+// server to server the connection named by the last entry is the one that
+// stays.
+func (s *Server) announceMove(c *conn) {
+	if !s.cfg.Ensemble {
+		return
+	}
+	c.movesAhead++
+	e := fsm.Entry{Type: fsm.EntryMoveSession, Session: c.session, Time: s.nowMs(), Owner: s.cfg.ServerID, Conn: int64(c.id)}
+	s.proposer.add(proposal{data: e.Marshal(nil), onFail: func(error) { c.movesAhead-- }})
+}
+
+// sessionMoved applies a moveSession entry on this server.
+func (s *Server) sessionMoved(e *fsm.Entry) {
+	c := s.bySession[e.Session]
+	switch {
+	case c == nil:
+	case e.Owner == s.cfg.ServerID && e.Conn == int64(c.id):
+		c.movesAhead--
+	case c.movesAhead > 0:
+		// c reattached after the connection this entry names; its own
+		// entry follows and closes the other.
+	default:
+		s.log.Info("session moved to another connection; closing this one", "remote", c.remote,
+			"session", hexID(e.Session), "server", e.Owner)
+		s.detach(c)
+		c.kill()
+	}
 }
 
 // Touch takes session touches forwarded by another member: the sessions

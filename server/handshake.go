@@ -72,6 +72,7 @@ func (s *Server) onConnect(c *conn, req *proto.ConnectRequest, result chan bool)
 		old.kill()
 	}
 	s.bind(c, req.SessionID, timeout)
+	s.announceMove(c)
 	s.pushFrame(c, frame(&proto.ConnectResponse{TimeOut: timeout, SessionID: req.SessionID, Passwd: sess.Password, HasReadOnly: req.HasReadOnly}, nil))
 	result <- true
 }

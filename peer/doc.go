@@ -2,12 +2,13 @@
 // (issue 4): raft messages, snapshot streams and session touches over TCP.
 // This file is its contract, written before the code.
 //
-// Implemented (transport.go): the hello and its checks, raft message
-// frames, bounded per-peer queues with unreachable reports from the
-// writer goroutines, redial with backoff. Not yet: snapshot streaming (a
-// MsgSnap is reported failed), session touches, the cluster id derived
-// from the membership, and wiring into package node (nothing imports this
-// package yet).
+// Implemented: the hello and its checks, raft message frames, bounded
+// per-peer queues with unreachable reports from the writer goroutines,
+// redial with backoff (transport.go, writer.go, reader.go); session
+// touches frames (Transport.SendTouches, Config.OnTouches; touches.go).
+// Not yet: snapshot streaming (a MsgSnap is reported failed), the cluster
+// id derived from the membership, and wiring into package node (nothing
+// imports this package yet).
 //
 // # Addresses
 //
@@ -87,7 +88,11 @@
 //
 // Every member collects the ids of its sessions that sent anything (a
 // ping included) and, twice per tick, sends the set to the leader as a
-// touches frame. Only the leader's tracker expires sessions; a new leader
+// touches frame (Transport.SendTouches; the caller keeps the set and the
+// timer). Touches share the peer's queue with raft messages; a touches
+// frame that does not fit is dropped without an unreachable report, since
+// the next one carries the sessions again. The reader hands each frame to
+// Config.OnTouches with the sender's id. Only the leader's tracker expires sessions; a new leader
 // gives every session a full timeout before it expires any (package
 // server already does this on becoming leader).
 //

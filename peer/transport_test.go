@@ -183,7 +183,7 @@ func TestHelloRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		conn.Write(hello[:])
-		writeFrames(conn, [][]byte{msg})
+		writeFrames(conn, []frame{{typ: frameRaft, body: msg}})
 		conn.SetReadDeadline(time.Now().Add(2 * time.Second))
 		if _, err := conn.Read(make([]byte, 1)); err == nil {
 			t.Fatalf("%s: connection not closed", c.name)
@@ -204,7 +204,7 @@ func TestHelloRefusals(t *testing.T) {
 	from, to := uint64(2), uint64(1)
 	msg, _ := proto.Marshal(&raftpb.Message{Type: raftpb.MessageType_MsgHeartbeat.Enum(), From: &from, To: &to})
 	conn.Write(hello[:])
-	writeFrames(conn, [][]byte{msg})
+	writeFrames(conn, []frame{{typ: frameRaft, body: msg}})
 	waitFor(t, "the valid message to be stepped", func() bool { return stepped.Load() == 1 })
 }
 

@@ -28,7 +28,6 @@ type Config struct {
 	Listener  net.Listener      // where peers connect
 	Peers     map[uint64]string // every other member: id -> quorum address
 	Handler   Handler
-	OnTouches func(from uint64, ids []int64)
 	Logger    *slog.Logger
 	// OnTouches, when set, receives the session ids of every touches
 	// frame, with the member that sent it. It runs on that member's

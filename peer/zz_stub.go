@@ -1,5 +1,4 @@
 package peer
 
-// TEMPORARY stubs until the snap-stream branch lands.
-func (t *Transport) SendTouches(to uint64, ids []int64) {}
-func (t *Transport) Block(id uint64, blocked bool)      {}
+// TEMPORARY stub until link blocking lands from the snap-stream branch.
+func (t *Transport) Block(id uint64, blocked bool) {}

@@ -24,7 +24,9 @@ import (
 // transport and the membership it was started with.
 type ensemble struct {
 	cluster uint64            // hash of the initial membership (clusterID)
-	voters  []uint64          // initial voters, sorted
+	voters    []uint64        // initial voters (participants), sorted
+	observers []uint64        // observers (raft learners), sorted
+	observer  bool            // this member is an observer
 	addrs   map[uint64]string // member id -> quorum address
 	ln      net.Listener      // quorum port
 	tr      *peer.Transport
@@ -63,9 +65,10 @@ func newEnsemble(cfg config.Config, opts Options, id uint64) (*ensemble, error) 
 	for i := range cfg.Servers {
 		s := &cfg.Servers[i]
 		if s.Observer {
-			return nil, fmt.Errorf("server.%d is an observer: observers are not implemented yet", s.ID)
+			e.observers = append(e.observers, s.ID)
+		} else {
+			e.voters = append(e.voters, s.ID)
 		}
-		e.voters = append(e.voters, s.ID)
 		e.addrs[s.ID] = net.JoinHostPort(s.Host, strconv.Itoa(s.QuorumPort))
 		if s.ID == id {
 			self = s
@@ -74,10 +77,15 @@ func newEnsemble(cfg config.Config, opts Options, id uint64) (*ensemble, error) 
 	if self == nil {
 		return nil, fmt.Errorf("myid is %d but no server.%d line names this server", id, id)
 	}
+	e.observer = self.Observer
+	if cfg.PeerType == "observer" && !self.Observer {
+		return nil, fmt.Errorf("peerType=observer, but the server.%d line does not end in :observer", id)
+	}
 	for pid, addr := range opts.PeerAddrs {
 		e.addrs[pid] = addr
 	}
 	slices.Sort(e.voters)
+	slices.Sort(e.observers)
 	e.ln = opts.PeerListener
 	if e.ln == nil {
 		ln, err := net.Listen("tcp", e.addrs[id])
@@ -175,4 +183,44 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		}
 	}
 	return n.Close()
+}
+
+// addObservers runs on every member and acts while it leads: the
+// observers of the configuration that the raft membership does not hold
+// yet are added as learners. Every member bootstraps raft with the
+// participants only (the same entries everywhere), so an observer starts
+// outside the group, never campaigns, and is brought in, then up to date,
+// by whichever member leads.
+func (n *Node) addObservers(ctx context.Context) {
+	if len(n.ens.observers) == 0 {
+		return
+	}
+	t := time.NewTicker(n.electionTimeout)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !n.raft.IsLeader() {
+			continue
+		}
+		cs := n.raft.ConfState()
+		for _, id := range n.ens.observers {
+			if slices.Contains(cs.GetLearners(), id) || slices.Contains(cs.GetVoters(), id) {
+				continue
+			}
+			cc := &raftpb.ConfChange{Type: raftpb.ConfChangeType_ConfChangeAddLearnerNode.Enum(), NodeId: &id}
+			pctx, cancel := context.WithTimeout(ctx, n.electionTimeout)
+			err := n.raft.ProposeConfChange(pctx, cc)
+			cancel()
+			if err != nil {
+				n.log.Warn("adding an observer failed; retrying", "server", id, "err", err)
+				break // one conf change at a time: raft refuses overlapping ones
+			}
+			n.log.Info("adding observer", "server", id)
+			break
+		}
+	}
 }

@@ -387,3 +387,44 @@ func TestEnsembleSessionMoveClosesOldConnection(t *testing.T) {
 	// The ephemeral belongs to the session wherever it is served.
 	r2.mustOK("delete", proto.OpDelete, &proto.DeleteRequest{Path: "/moved", Version: -1})
 }
+
+// TestEnsembleObserverServesReadsAndForwardsWrites: an observer (a raft
+// learner) is brought into the group by the leader, serves reads, forwards
+// its clients' writes, and does not vote: with two of three participants
+// down there is no quorum even though the observer runs.
+func TestEnsembleObserverServesReadsAndForwardsWrites(t *testing.T) {
+	c := zktest.StartClusterWithObservers(t, 3, 1)
+	c.WaitLeader(10 * time.Second)
+	obs := c.Member(4)
+	if mode := fourLetter(t, obs.Addr, "srvr"); !strings.Contains(mode, "Mode: observer") {
+		t.Fatalf("observer srvr:\n%s", mode)
+	}
+	lc := connectTo(t, 4*time.Second, c.Leader().Addr)
+	if _, err := lc.Create("/o", []byte("from leader"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	oc := connectTo(t, 4*time.Second, obs.Addr)
+	waitFor(t, "the observer to apply the write", func() bool {
+		data, _, err := oc.Get("/o")
+		return err == nil && string(data) == "from leader"
+	})
+	if _, err := oc.Create("/o/child", []byte("via observer"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatalf("write through the observer: %v", err)
+	}
+	for _, m := range c.Members[:3] {
+		if data, _, err := syncedGet(t, m.Addr, "/o/child"); err != nil || string(data) != "via observer" {
+			t.Fatalf("server %d: %q %v", m.ID, data, err)
+		}
+	}
+	lead := c.Leader().ID
+	for _, m := range c.Members[:3] {
+		if m.ID != lead {
+			c.Stop(m.ID)
+		}
+	}
+	// The leader, left with the observer only, loses its quorum.
+	waitFor(t, "the leader to step down without a quorum", func() bool {
+		nd := c.Member(lead).Node()
+		return nd != nil && !nd.IsLeader()
+	})
+}

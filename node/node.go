@@ -37,6 +37,8 @@ type Node struct {
 	serveErr chan error
 	ens      *ensemble // nil for a standalone node
 	id       uint64
+	// electionTimeout is raft's (ensemble only).
+	electionTimeout time.Duration
 }
 
 // Options are the parts of a node that do not come from zoo.cfg.
@@ -165,7 +167,8 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	st.confState = rn.ConfState
 	f := res.fsm
 	nctx, cancel := context.WithCancel(context.Background())
-	n := &Node{cfg: cfg, log: log, raft: rn, state: st, ln: ln, commit: make(chan []server.Committed, 64), ctx: nctx, cancel: cancel, serveErr: make(chan error, 1), ens: ens, id: id}
+	n := &Node{cfg: cfg, log: log, raft: rn, state: st, ln: ln, commit: make(chan []server.Committed, 64), ctx: nctx, cancel: cancel, serveErr: make(chan error, 1), ens: ens, id: id,
+		electionTimeout: time.Duration(rcfg.ElectionTick) * rcfg.TickInterval}
 	mode := "standalone"
 	var modeFunc func() string
 	if ens != nil {
@@ -216,6 +219,10 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	go func() { defer n.wg.Done(); n.watchRaft() }()
 	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.pump() }()
+	if ens != nil {
+		n.wg.Add(1)
+		go func() { defer n.wg.Done(); n.addObservers(n.ctx) }()
+	}
 	// Replay what the log already committed before accepting clients, so
 	// that a reconnecting client finds its session and never sees the past.
 	// The state loop must consume Committed before raft elects itself: it
@@ -350,6 +357,8 @@ func (n *Node) mode() string {
 	switch lead := n.raft.Leader(); {
 	case n.raft.IsLeader():
 		return "leader"
+	case n.ens.observer:
+		return "observer"
 	case lead == 0:
 		return "looking"
 	default:

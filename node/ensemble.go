@@ -23,14 +23,14 @@ import (
 // ensemble is what a distributed node adds to a standalone one: the peer
 // transport and the membership it was started with.
 type ensemble struct {
-	cluster uint64            // hash of the initial membership (clusterID)
-	voters    []uint64        // initial voters (participants), sorted
-	observers []uint64        // observers (raft learners), sorted
-	observer  bool            // this member is an observer
-	addrs   map[uint64]string // member id -> quorum address
-	ln      net.Listener      // quorum port
-	tr      *peer.Transport
-	h       *lateHandler
+	cluster   uint64            // hash of the initial membership (clusterID)
+	voters    []uint64          // initial voters (participants), sorted
+	observers []uint64          // observers (raft learners), sorted
+	observer  bool              // this member is an observer
+	addrs     map[uint64]string // member id -> quorum address
+	ln        net.Listener      // quorum port
+	tr        *peer.Transport
+	h         *lateHandler
 }
 
 // clusterID derives an ensemble's cluster id from its initial membership:

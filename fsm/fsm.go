@@ -9,11 +9,11 @@ import (
 // Config holds the replicated behaviour switches. Every replica must use
 // the same Config, or replicas diverge.
 type Config struct {
-	ExtendedTypes   bool  // zookeeper.extendedTypesEnabled: TTL nodes allowed
-	EnforceQuota    bool  // zookeeper.enforceQuota: hard quotas reject
-	SkipACL         bool  // skipACL=yes: no ACL checks at all
-	ReconfigEnabled bool  // reconfigEnabled
-	Standalone      bool  // answer reconfig with Unimplemented (after the disabled and session checks)
+	ExtendedTypes   bool // zookeeper.extendedTypesEnabled: TTL nodes allowed
+	EnforceQuota    bool // zookeeper.enforceQuota: hard quotas reject
+	SkipACL         bool // skipACL=yes: no ACL checks at all
+	ReconfigEnabled bool // reconfigEnabled
+	Standalone      bool // answer reconfig with Unimplemented (after the disabled and session checks)
 	// NormalizeServer checks and rewrites the spec of a server line a
 	// reconfig brings in ("host:quorum:election[:role][;[addr:]port]") to
 	// the form /zookeeper/config holds; nil keeps specs as given. It must

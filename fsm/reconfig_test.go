@@ -82,4 +82,3 @@ func TestReconfigEnsemble(t *testing.T) {
 		t.Fatalf("reconfig without WRITE: %v", r.Err)
 	}
 }
-

@@ -126,4 +126,3 @@ func (f *FSM) check(rq *request, req *proto.CheckVersionRequest) proto.Code {
 	}
 	return proto.OK
 }
-

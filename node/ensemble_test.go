@@ -428,3 +428,127 @@ func TestEnsembleObserverServesReadsAndForwardsWrites(t *testing.T) {
 		return nd != nil && !nd.IsLeader()
 	})
 }
+
+// partitionWrites makes writes through a client of member m (and only m)
+// for the given duration and returns the paths it was told succeeded and
+// how many failed.
+func partitionWrites(t *testing.T, addr, prefix string, d time.Duration) (acked []string, failed int) {
+	t.Helper()
+	cl, _, err := zk.Connect([]string{addr}, 4*time.Second, zk.WithLogger(quietLogger{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	end := time.Now().Add(d)
+	for i := 0; time.Now().Before(end) && i < 10000; i++ {
+		path := fmt.Sprintf("%s-%04d", prefix, i)
+		if _, err := cl.Create(path, []byte(path), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			failed++
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		acked = append(acked, path)
+	}
+	return acked, failed
+}
+
+// TestEnsembleMinorityPartition: a follower cut off from the others keeps
+// no promise it cannot keep. Its clients' writes fail (error or
+// ConnectionLoss); any write it did acknowledge is on every member after
+// the partition heals; the majority keeps serving writes meanwhile.
+func TestEnsembleMinorityPartition(t *testing.T) {
+	c := zktest.StartCluster(t, 3)
+	c.WaitLeader(10 * time.Second)
+	setup := connectTo(t, 4*time.Second, c.Addrs()...)
+	if _, err := setup.Create("/p", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	f := c.Followers()[0]
+	c.Partition(f.ID)
+	var wg sync.WaitGroup
+	var minorityAcked []string
+	var minorityFailed int
+	wg.Go(func() { minorityAcked, minorityFailed = partitionWrites(t, f.Addr, "/p/minority", 3*time.Second) })
+	var majority string
+	for _, m := range c.Members {
+		if m != f {
+			majority = m.Addr
+			break
+		}
+	}
+	majorityAcked, _ := partitionWrites(t, majority, "/p/majority", 3*time.Second)
+	wg.Wait()
+	if len(majorityAcked) == 0 {
+		t.Fatal("the majority acknowledged no write during the partition")
+	}
+	if minorityFailed == 0 {
+		t.Fatalf("every write through the partitioned follower succeeded (%d)", len(minorityAcked))
+	}
+	if nd := f.Node(); nd.Leader() != 0 {
+		t.Fatalf("the partitioned follower still knows leader %d", nd.Leader())
+	}
+	t.Logf("partition: majority acknowledged %d writes; the cut-off follower acknowledged %d and failed %d",
+		len(majorityAcked), len(minorityAcked), minorityFailed)
+	c.Heal()
+	c.WaitLeader(10 * time.Second)
+	for _, m := range c.Members {
+		cl := connectTo(t, 4*time.Second, m.Addr)
+		if _, err := cl.Sync("/p"); err != nil {
+			t.Fatalf("sync on server %d: %v", m.ID, err)
+		}
+		for _, p := range append(majorityAcked, minorityAcked...) {
+			if _, _, err := cl.Get(p); err != nil {
+				t.Fatalf("server %d: acknowledged %s: %v", m.ID, p, err)
+			}
+		}
+	}
+}
+
+// TestEnsemblePartitionedLeaderStepsDown: a leader cut off from both
+// followers stops leading (CheckQuorum), the others elect a new leader
+// and go on, the old leader's clients get errors rather than successes,
+// and after healing the old leader follows and has the majority's writes.
+func TestEnsemblePartitionedLeaderStepsDown(t *testing.T) {
+	c := zktest.StartCluster(t, 3)
+	old := c.WaitLeader(10 * time.Second)
+	oldCl, _, err := zk.Connect([]string{old.Addr}, 4*time.Second, zk.WithLogger(quietLogger{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oldCl.Close()
+	waitFor(t, "session on the leader", func() bool { return oldCl.State() == zk.StateHasSession })
+	c.Partition(old.ID)
+	waitFor(t, "the partitioned leader to step down", func() bool { return !old.Node().IsLeader() })
+	var others []string
+	for _, m := range c.Members {
+		if m != old {
+			others = append(others, m.Addr)
+		}
+	}
+	newCl := connectTo(t, 4*time.Second, others...)
+	waitFor(t, "a new leader among the majority", func() bool {
+		for _, m := range c.Members {
+			if m != old && m.Node().IsLeader() {
+				return true
+			}
+		}
+		return false
+	})
+	if _, err := newCl.Create("/after", []byte("majority"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatalf("write through the majority: %v", err)
+	}
+	if _, err := oldCl.Create("/stale", nil, 0, zk.WorldACL(zk.PermAll)); err == nil {
+		t.Fatal("a write through the partitioned old leader succeeded")
+	}
+	c.Heal()
+	waitFor(t, "the old leader to follow the new one", func() bool {
+		nd := old.Node()
+		return nd.Leader() != 0 && nd.Leader() != old.ID
+	})
+	if data, _, err := syncedGet(t, old.Addr, "/after"); err != nil || string(data) != "majority" {
+		t.Fatalf("old leader after healing: %q %v", data, err)
+	}
+	if _, _, err := syncedGet(t, others[0], "/stale"); !errors.Is(err, zk.ErrNoNode) {
+		t.Fatalf("the refused write exists: %v", err)
+	}
+}

@@ -148,6 +148,9 @@ func (f *FSM) reconfig(rq *request, req *proto.ReconfigRequest) (proto.Record, [
 		}
 		if !req.LeavingNull {
 			for leaving := range strings.SplitSeq(req.LeavingServers, ",") {
+				if strings.TrimSpace(leaving) == "" {
+					continue // StringUtils.split drops empty tokens
+				}
 				id, err := strconv.ParseUint(strings.TrimSpace(leaving), 10, 64)
 				if err != nil {
 					return nil, nil, proto.ErrBadArguments

@@ -185,42 +185,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	return n.Close()
 }
 
-// addObservers runs on every member and acts while it leads: the
-// observers of the configuration that the raft membership does not hold
-// yet are added as learners. Every member bootstraps raft with the
-// participants only (the same entries everywhere), so an observer starts
-// outside the group, never campaigns, and is brought in, then up to date,
-// by whichever member leads.
-func (n *Node) addObservers(ctx context.Context) {
-	if len(n.ens.observers) == 0 {
-		return
-	}
-	t := time.NewTicker(n.electionTimeout)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if !n.raft.IsLeader() {
-			continue
-		}
-		cs := n.raft.ConfState()
-		for _, id := range n.ens.observers {
-			if slices.Contains(cs.GetLearners(), id) || slices.Contains(cs.GetVoters(), id) {
-				continue
-			}
-			cc := &raftpb.ConfChange{Type: raftpb.ConfChangeType_ConfChangeAddLearnerNode.Enum(), NodeId: &id}
-			pctx, cancel := context.WithTimeout(ctx, n.electionTimeout)
-			err := n.raft.ProposeConfChange(pctx, cc)
-			cancel()
-			if err != nil {
-				n.log.Warn("adding an observer failed; retrying", "server", id, "err", err)
-				break // one conf change at a time: raft refuses overlapping ones
-			}
-			n.log.Info("adding observer", "server", id)
-			break
-		}
-	}
-}
+// Voters and Learners return raft's current membership (learners are the
+// observers and participants still catching up).
+func (n *Node) Voters() []uint64   { return n.raft.ConfState().GetVoters() }
+func (n *Node) Learners() []uint64 { return n.raft.ConfState().GetLearners() }

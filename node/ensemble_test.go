@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zkd-io/zkd/config"
 
 	"github.com/zkd-io/zkd/proto"
 	"github.com/zkd-io/zkd/zktest"
@@ -551,4 +554,70 @@ func TestEnsemblePartitionedLeaderStepsDown(t *testing.T) {
 	if _, _, err := syncedGet(t, others[0], "/stale"); !errors.Is(err, zk.ErrNoNode) {
 		t.Fatalf("the refused write exists: %v", err)
 	}
+}
+
+// TestEnsembleReconfigRemovesAndAddsMemberUnderLoad: with writes going on,
+// reconfig (go-zookeeper's IncrementalReconfig) removes a participant and
+// adds it back; /zookeeper/config shows each membership in ZooKeeper's
+// format; raft's membership follows; no acknowledged write is lost.
+func TestEnsembleReconfigRemovesAndAddsMemberUnderLoad(t *testing.T) {
+	c := zktest.StartCluster(t, 3, func(cfg *config.Config) { cfg.ReconfigEnabled = true; cfg.SkipACL = true })
+	c.WaitLeader(10 * time.Second)
+	admin := connectTo(t, 6*time.Second, c.Addrs()[0], c.Addrs()[1])
+	var data []byte
+	var st *zk.Stat
+	var err error
+	// The first leader records the initial membership.
+	waitFor(t, "the initial /zookeeper/config", func() bool {
+		data, st, err = admin.Get("/zookeeper/config")
+		return err == nil && len(data) > 0
+	})
+	cfgText := string(data)
+	for _, m := range c.Members {
+		line := fmt.Sprintf("server.%d=127.0.0.1:%d:%d:participant;%s", m.ID, m.Cfg.Servers[m.ID-1].QuorumPort, m.Cfg.Servers[m.ID-1].ElectionPort, m.Addr)
+		if !strings.Contains(cfgText, line+"\n") {
+			t.Fatalf("/zookeeper/config lacks %q:\n%s", line, cfgText)
+		}
+	}
+	if !strings.Contains(cfgText, fmt.Sprintf("version=%x", st.Mzxid)) {
+		t.Fatalf("/zookeeper/config version is not its mzxid 0x%x:\n%s", st.Mzxid, cfgText)
+	}
+	if _, err := admin.Create("/load", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	acks := &ackLog{acks: map[string]string{}}
+	var errs atomic.Int64
+	stop := make(chan struct{})
+	a := c.Addrs()
+	wg := writeLoad(t, [][]string{{a[0]}, {a[1]}, a}, stop, acks, &errs)
+	voters := func(id uint64) []uint64 { return c.Member(id).Node().Voters() }
+	time.Sleep(300 * time.Millisecond)
+
+	st, err = admin.IncrementalReconfig(nil, []string{"3"}, -1)
+	if err != nil {
+		t.Fatalf("remove server 3: %v", err)
+	}
+	waitFor(t, "raft to drop server 3", func() bool { return !slices.Contains(voters(1), 3) && !slices.Contains(voters(2), 3) })
+	data, _, _ = admin.Get("/zookeeper/config")
+	if strings.Contains(string(data), "server.3=") {
+		t.Fatalf("server 3 still in /zookeeper/config:\n%s", data)
+	}
+	before := len(acks.snapshot())
+	waitFor(t, "writes with two members", func() bool { return len(acks.snapshot()) > before+50 })
+
+	s3 := c.Member(3).Cfg.Servers[2]
+	join := fmt.Sprintf("server.3=127.0.0.1:%d:%d:participant;127.0.0.1:%d", s3.QuorumPort, s3.ElectionPort, s3.ClientPort)
+	if _, err := admin.IncrementalReconfig([]string{join}, nil, st.Mzxid); err != nil {
+		t.Fatalf("add server 3 back: %v", err)
+	}
+	waitFor(t, "raft to make server 3 a voter again", func() bool { return slices.Contains(voters(1), 3) })
+	before = len(acks.snapshot())
+	waitFor(t, "writes with three members", func() bool { return len(acks.snapshot()) > before+50 })
+	close(stop)
+	wg.Wait()
+	if _, err := admin.IncrementalReconfig(nil, []string{"3"}, st.Mzxid); !errors.Is(err, zk.ErrBadVersion) {
+		t.Fatalf("reconfig with a stale config id: %v, want ErrBadVersion", err)
+	}
+	t.Logf("%d writes acknowledged across the reconfigs, %d failed", len(acks.snapshot()), errs.Load())
+	checkAcks(t, c, acks.snapshot())
 }

@@ -36,6 +36,7 @@ type Node struct {
 	wg       sync.WaitGroup
 	serveErr chan error
 	ens      *ensemble // nil for a standalone node
+	desired  desiredMembers
 	id       uint64
 	// electionTimeout is raft's (ensemble only).
 	electionTimeout time.Duration
@@ -122,6 +123,9 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		MaxNeverUsedMs:  cfg.ContainerMaxNeverUsed.Milliseconds(),
 		MaxDataBytes:    cfg.JuteMaxBuffer,
 	}
+	if cfg.Distributed() {
+		fcfg.NormalizeServer = normalizeServer
+	}
 	st, res, err := openState(cfg, fsys, log, fcfg, id, wantCluster, opts.WALSegmentSize)
 	if err != nil {
 		return fail(err)
@@ -171,8 +175,11 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		electionTimeout: time.Duration(rcfg.ElectionTick) * rcfg.TickInterval}
 	mode := "standalone"
 	var modeFunc func() string
+	var membership []byte
 	if ens != nil {
 		mode, modeFunc = "", n.mode
+		membership = membershipLines(cfg)
+		n.desired.p.Store(membersFromConfig(cfg.Servers))
 	}
 	srv, err := server.New(server.Config{
 		Listener:               ln,
@@ -196,6 +203,8 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		SnapCount:              cfg.SnapCount,
 		SnapBytes:              cfg.SnapSizeLimit,
 		Ensemble:               ens != nil,
+		Membership:             membership,
+		OnMembership:           n.onMembership,
 		WriteTimeout:           writeTimeout,
 		LeaderLossTimeout:      leaderLoss,
 		Info: server.Info{
@@ -221,7 +230,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	go func() { defer n.wg.Done(); n.pump() }()
 	if ens != nil {
 		n.wg.Add(1)
-		go func() { defer n.wg.Done(); n.addObservers(n.ctx) }()
+		go func() { defer n.wg.Done(); n.reconcileMembers(n.ctx) }()
 	}
 	// Replay what the log already committed before accepting clients, so
 	// that a reconnecting client finds its session and never sees the past.

@@ -97,7 +97,12 @@ func (s *Server) route(e *fsm.Entry, res *fsm.Result, zxid int64) {
 		s.closeConn(c)
 	case fsm.EntryMoveSession:
 		s.sessionMoved(e)
+	case fsm.EntryConfig:
+		s.membershipChanged()
 	case fsm.EntryRequest:
+		if e.Op == proto.OpReconfig && res.Err == proto.OK {
+			s.membershipChanged()
+		}
 		c := s.bySession[e.Session]
 		if c == nil {
 			return

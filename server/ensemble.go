@@ -80,6 +80,30 @@ func (s *Server) sessionMoved(e *fsm.Entry) {
 	}
 }
 
+// proposeMembership makes a new leader record the initial membership in
+// /zookeeper/config if no leader has yet.
+func (s *Server) proposeMembership() {
+	if len(s.cfg.Membership) == 0 || s.membershipProposed {
+		return
+	}
+	if n := s.fsm.Tree().Get(fsm.ConfigPath); n == nil || len(n.Data()) > 0 {
+		return
+	}
+	s.membershipProposed = true
+	e := fsm.Entry{Type: fsm.EntryConfig, Time: s.nowMs(), Body: s.cfg.Membership}
+	s.proposer.add(proposal{data: e.Marshal(nil), onFail: func(error) { s.membershipProposed = false }})
+}
+
+// membershipChanged tells the node about a new /zookeeper/config.
+func (s *Server) membershipChanged() {
+	if s.cfg.OnMembership == nil {
+		return
+	}
+	if n := s.fsm.Tree().Get(fsm.ConfigPath); n != nil && len(n.Data()) > 0 {
+		s.cfg.OnMembership(n.Data())
+	}
+}
+
 // Touch takes session touches forwarded by another member: the sessions
 // it serves are alive. Unknown ids (closed meanwhile) are ignored.
 func (s *Server) Touch(ids []int64) {

@@ -55,6 +55,8 @@ type Server struct {
 	touches    map[int64]struct{}
 	leaderSeen time.Time
 	leaderless bool
+	// membershipProposed: this leader proposed the initial membership.
+	membershipProposed bool
 	proposer   *proposer
 	syncs      []*syncWait
 	applied    uint64
@@ -125,6 +127,7 @@ func (s *Server) Start() {
 	s.startOnce.Do(func() {
 		s.goFunc(s.run)
 		s.goFunc(s.proposer.run)
+		s.post(s.membershipChanged)
 	})
 }
 

@@ -621,3 +621,47 @@ func TestEnsembleReconfigRemovesAndAddsMemberUnderLoad(t *testing.T) {
 	t.Logf("%d writes acknowledged across the reconfigs, %d failed", len(acks.snapshot()), errs.Load())
 	checkAcks(t, c, acks.snapshot())
 }
+
+// TestEnsembleReadOnlyMode: with readonlymode.enabled, a member cut off
+// from the quorum reports isro=ro, serves clients that ask for read-only
+// sessions (reads answered, writes NotReadOnly), refuses the others, and
+// goes back to read-write, closing its read-only sessions, once it hears
+// from a leader again.
+func TestEnsembleReadOnlyMode(t *testing.T) {
+	c := zktest.StartCluster(t, 3, func(cfg *config.Config) { cfg.ReadOnlyMode = true })
+	c.WaitLeader(10 * time.Second)
+	setup := connectTo(t, 4*time.Second, c.Addrs()...)
+	if _, err := setup.Create("/ro", []byte("before"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	f := c.Followers()[0]
+	if _, _, err := syncedGet(t, f.Addr, "/ro"); err != nil {
+		t.Fatal(err)
+	}
+	if got := fourLetter(t, f.Addr, "isro"); got != "rw\n" {
+		t.Fatalf("isro before the partition = %q", got)
+	}
+	c.Partition(f.ID)
+	waitFor(t, "isro=ro on the cut-off member", func() bool { return fourLetter(t, f.Addr, "isro") == "ro\n" })
+
+	pw := make([]byte, 16)
+	r, resp := dialRawReq(t, f.Addr, &proto.ConnectRequest{TimeOut: 4000, Passwd: pw, ReadOnly: true, HasReadOnly: true})
+	if resp == nil || !resp.ReadOnly || resp.SessionID == 0 {
+		t.Fatalf("read-only handshake: %+v", resp)
+	}
+	rd := r.mustOK("read", proto.OpGetData, &proto.GetDataRequest{Path: "/ro"})
+	var gd proto.GetDataResponse
+	gd.Decode(rd)
+	if string(gd.Data) != "before" {
+		t.Fatalf("read-only read = %q", gd.Data)
+	}
+	r.mustErr("write", proto.ErrNotReadOnly, proto.OpCreate, create("/ro/x", nil, proto.ModePersistent))
+	r.mustErr("sync", proto.ErrNotReadOnly, proto.OpSync, &proto.SyncRequest{Path: "/ro"})
+	if _, resp := dialRawReq(t, f.Addr, &proto.ConnectRequest{TimeOut: 4000, Passwd: pw, HasReadOnly: true}); resp != nil {
+		t.Fatalf("a read-write client got a session from a member without quorum: %+v", resp)
+	}
+
+	c.Heal()
+	waitFor(t, "isro=rw after healing", func() bool { return fourLetter(t, f.Addr, "isro") == "rw\n" })
+	r.expectClosed()
+}

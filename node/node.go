@@ -202,6 +202,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		Snapshotter:            st,
 		SnapCount:              cfg.SnapCount,
 		SnapBytes:              cfg.SnapSizeLimit,
+		ReadOnlyMode:           cfg.ReadOnlyMode,
 		Ensemble:               ens != nil,
 		Membership:             membership,
 		OnMembership:           n.onMembership,

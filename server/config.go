@@ -110,6 +110,9 @@ type Config struct {
 	// so clients move to a server of the majority within their session
 	// timeout. 0 means never (standalone).
 	LeaderLossTimeout time.Duration
+	// ReadOnlyMode (readonlymode.enabled): while no leader is known, serve
+	// clients that asked for read-only sessions instead of closing them.
+	ReadOnlyMode bool
 
 	// FourLetterAllowed reports whether a four-letter word is enabled.
 	FourLetterAllowed func(cmd string) bool

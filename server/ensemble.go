@@ -1,7 +1,12 @@
 package server
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
 	"time"
+
+	"github.com/zkd-io/zkd/proto"
+	"github.com/zkd-io/zkd/session"
 
 	"github.com/zkd-io/zkd/fsm"
 )
@@ -130,6 +135,14 @@ func (s *Server) checkLeader(now time.Time) {
 	if s.repl.Leader() != 0 {
 		s.leaderSeen = now
 		s.leaderless = false
+		if s.readOnly.Load() {
+			// Back to read-write: read-only sessions end here, as they do
+			// when ZooKeeper's read-only server shuts down; their clients
+			// reconnect and find a read-write server.
+			s.readOnly.Store(false)
+			s.log.Info("leader back; closing read-only sessions", "leader", s.repl.Leader())
+			s.closeAllClients()
+		}
 		return
 	}
 	if s.leaderSeen.IsZero() {
@@ -140,11 +153,53 @@ func (s *Server) checkLeader(now time.Time) {
 	}
 	s.leaderless = true
 	s.log.Warn("no leader; closing client connections until one is elected",
-		"for", now.Sub(s.leaderSeen).Round(time.Millisecond), "connections", len(s.conns))
+		"for", now.Sub(s.leaderSeen).Round(time.Millisecond), "connections", len(s.conns), "readOnlyMode", s.cfg.ReadOnlyMode)
+	s.closeAllClients()
+	s.readOnly.Store(s.cfg.ReadOnlyMode)
+}
+
+func (s *Server) closeAllClients() {
 	for _, c := range s.sortedConns() {
 		s.detach(c)
 		c.kill()
 	}
+}
+
+// connectReadOnly answers a handshake while this server has no leader and
+// serves read-only clients: a client that asked for read-only access gets
+// a session that lives only on this server (a new one, or its existing
+// session reattached), answered with readOnly=true; writes on it are
+// answered NotReadOnly. Other clients are refused.
+func (s *Server) connectReadOnly(c *conn, req *proto.ConnectRequest, timeout int32, result chan bool) {
+	if !s.readOnly.Load() || !req.ReadOnly {
+		s.log.Info("refusing a client: no leader", "remote", c.remote, "readOnlyRequested", req.ReadOnly)
+		s.closeConn(c)
+		result <- false
+		return
+	}
+	id, pw := req.SessionID, req.Passwd
+	if id == 0 {
+		id = s.nextSID
+		s.nextSID = session.NextID(id)
+		pw = make([]byte, 16)
+		_, _ = rand.Read(pw)
+	} else if sess, ok := s.fsm.Sessions().Get(id); ok && subtle.ConstantTimeCompare(sess.Password, req.Passwd) == 1 {
+		pw = sess.Password
+	} else {
+		s.pushFrame(c, frame(&proto.ConnectResponse{Passwd: make([]byte, 16), HasReadOnly: req.HasReadOnly}, nil))
+		s.closeConn(c)
+		result <- false
+		return
+	}
+	if old := s.bySession[id]; old != nil && old != c {
+		s.detach(old)
+		old.kill()
+	}
+	c.readOnly = true
+	c.session, c.timeout = id, timeout
+	s.bySession[id] = c
+	s.pushFrame(c, frame(&proto.ConnectResponse{TimeOut: timeout, SessionID: id, Passwd: pw, ReadOnly: true, HasReadOnly: req.HasReadOnly}, nil))
+	result <- true
 }
 
 // checkWrites closes the connections whose oldest write has waited for

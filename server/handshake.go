@@ -30,13 +30,11 @@ func (s *Server) onConnect(c *conn, req *proto.ConnectRequest, result chan bool)
 		result <- false
 		return
 	}
+	timeout := s.negotiate(req.TimeOut)
 	if s.leaderless {
-		s.log.Info("refusing a client: no leader", "remote", c.remote)
-		s.closeConn(c)
-		result <- false
+		s.connectReadOnly(c, req, timeout, result)
 		return
 	}
-	timeout := s.negotiate(req.TimeOut)
 	if req.SessionID == 0 && s.storageErr != nil {
 		s.log.Warn("refusing a new session: storage cannot take writes", "remote", c.remote)
 		s.closeConn(c)

@@ -29,6 +29,9 @@ type Server struct {
 
 	started time.Time
 
+	// readOnly: no leader, read-only clients served (readonlymode.enabled).
+	readOnly atomic.Bool
+
 	// counters read by four-letter words from any goroutine
 	received atomic.Int64
 	sent     atomic.Int64

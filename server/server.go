@@ -60,12 +60,12 @@ type Server struct {
 	leaderless bool
 	// membershipProposed: this leader proposed the initial membership.
 	membershipProposed bool
-	proposer   *proposer
-	syncs      []*syncWait
-	applied    uint64
-	stats      latencyStats
-	lastReap   time.Time
-	snap       snapState
+	proposer           *proposer
+	syncs              []*syncWait
+	applied            uint64
+	stats              latencyStats
+	lastReap           time.Time
+	snap               snapState
 	// storageErr is set while the log cannot take writes (see
 	// StorageFailing); storageFatal once it never will again.
 	storageErr   error

@@ -74,6 +74,7 @@ func (s *Server) route(e *fsm.Entry, res *fsm.Result, zxid int64) {
 		}
 	case fsm.EntryCloseSession:
 		s.tracker.Remove(e.Session)
+		s.own(e.Session, false)
 		delete(s.expiring, e.Session)
 		c := s.bySession[e.Session]
 		if c == nil {

@@ -59,7 +59,11 @@ func (s *Server) forwardTouches(leader bool) {
 // server to server the connection named by the last entry is the one that
 // stays.
 func (s *Server) announceMove(c *conn) {
-	if !s.cfg.Ensemble {
+	if !s.cfg.Ensemble || s.owned[c.session] {
+		// Standalone, or this server has served the session since the
+		// last move it applied: no other server can hold a connection of
+		// it (a move elsewhere not yet applied here closes c when it is,
+		// and the client's next reattach announces itself).
 		return
 	}
 	c.movesAhead++
@@ -67,13 +71,33 @@ func (s *Server) announceMove(c *conn) {
 	s.proposer.add(proposal{data: e.Marshal(nil), onFail: func(error) { c.movesAhead-- }})
 }
 
+// own records whether this server serves session id as far as the log
+// it applied knows.
+func (s *Server) own(id int64, owned bool) {
+	if !s.cfg.Ensemble {
+		return
+	}
+	if !owned {
+		delete(s.owned, id)
+		return
+	}
+	if s.owned == nil {
+		s.owned = map[int64]bool{}
+	}
+	s.owned[id] = true
+}
+
 // sessionMoved applies a moveSession entry on this server.
 func (s *Server) sessionMoved(e *fsm.Entry) {
+	if e.Owner != s.cfg.ServerID {
+		s.own(e.Session, false)
+	}
 	c := s.bySession[e.Session]
 	switch {
 	case c == nil:
 	case e.Owner == s.cfg.ServerID && e.Conn == int64(c.id):
 		c.movesAhead--
+		s.own(e.Session, true)
 	case c.movesAhead > 0:
 		// c reattached after the connection this entry names; its own
 		// entry follows and closes the other.

@@ -87,6 +87,7 @@ func (s *Server) finishCreate(id int64) {
 		return
 	}
 	s.bind(p.c, id, p.timeout)
+	s.own(id, true)
 	s.pushFrame(p.c, frame(&proto.ConnectResponse{TimeOut: p.timeout, SessionID: id, Passwd: p.password, HasReadOnly: p.hasReadOnly}, nil))
 	p.result <- true
 }

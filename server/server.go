@@ -58,6 +58,9 @@ type Server struct {
 	touches    map[int64]struct{}
 	leaderSeen time.Time
 	leaderless bool
+	// owned: sessions this server created or had moved to it, with no
+	// later move elsewhere applied (ensemble.go).
+	owned map[int64]bool
 	// membershipProposed: this leader proposed the initial membership.
 	membershipProposed bool
 	proposer           *proposer

@@ -91,13 +91,13 @@ func startCluster(t *testing.T, n int) []*member {
 		m.h, m.tr, m.rn = h, tr, rn
 		tr.Start()
 		go func() {
-			for ents := range rn.Committed() {
-				for _, e := range ents {
+			for b := range rn.Committed() {
+				for _, e := range b.Entries {
 					if e.GetType() == raftpb.EntryType_EntryNormal && len(e.GetData()) > 0 {
 						m.committed.Add(1)
 					}
 				}
-				rn.Applied(ents[len(ents)-1].GetIndex())
+				rn.Applied(b.Last())
 			}
 		}()
 	}

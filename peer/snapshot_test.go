@@ -321,3 +321,73 @@ func mustList(t *testing.T, st *snap.Store) []snap.Meta {
 	}
 	return ms
 }
+
+// TestPartitionedMemberCatchesUpBySnapshot runs raft, the transport and
+// the snapshot stores together: a follower is cut off while the leader
+// snapshots and compacts its log past it; once healed, the leader's
+// MsgSnap streams the file over TCP, the follower's raft installs it, and
+// its Committed delivers the snapshot and then the entries after it.
+func TestPartitionedMemberCatchesUpBySnapshot(t *testing.T) {
+	ms := startClusterWith(t, 3, true)
+	waitFor(t, "a leader", func() bool { return leaderOf(ms) != nil })
+	proposeAll(t, ms, "a", 10)
+	waitFor(t, "every member to commit a*", func() bool {
+		for _, m := range ms {
+			if m.committed.Load() < 10 {
+				return false
+			}
+		}
+		return true
+	})
+	l := leaderOf(ms)
+	var x *member
+	for _, m := range ms {
+		if m != l {
+			x = m
+			break
+		}
+	}
+	for _, m := range ms {
+		if m != x {
+			m.tr.Block(x.id, true)
+			x.tr.Block(m.id, true)
+		}
+	}
+	proposeAll(t, ms, "b", 30)
+	waitFor(t, "the leader to apply b*", func() bool { return l.committed.Load() >= 40 })
+
+	index := l.rn.AppliedIndex()
+	term, err := l.disk.Term(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := saveSnapshot(t, l.store, index, term, 3<<20)
+	if err := l.disk.CreateSnapshot(index, l.rn.ConfState()); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.disk.Compact(index+1, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		m.tr.Block(x.id, false)
+		x.tr.Block(m.id, false)
+	}
+	waitFor(t, "the follower to install the snapshot", func() bool { return x.installed.Load() != nil })
+	if got := x.installed.Load(); got.GetIndex() != index || got.GetTerm() != term {
+		t.Fatalf("installed %d/%d, want %d/%d", got.GetIndex(), got.GetTerm(), index, term)
+	}
+	rc, size, err := x.store.OpenRaw(index)
+	if err != nil {
+		t.Fatalf("the follower's copy: %v", err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || size != int64(len(raw)) || !bytes.Equal(got, raw) {
+		t.Fatalf("the follower's copy differs from the leader's file (%v)", err)
+	}
+	proposeAll(t, ms, "c", 5)
+	waitFor(t, "the follower to apply the entries after the snapshot", func() bool { return x.committed.Load() >= 15 })
+	if n := x.committed.Load(); n != 15 {
+		t.Fatalf("the follower applied %d entries with data, want a* and c* only (15)", n)
+	}
+}

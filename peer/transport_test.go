@@ -13,6 +13,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/zkd-io/zkd/raftnode"
+	"github.com/zkd-io/zkd/storage"
+	"github.com/zkd-io/zkd/storage/snap"
+	"github.com/zkd-io/zkd/storage/wal"
 )
 
 // member is one raftnode over a real TCP transport on 127.0.0.1.
@@ -23,6 +26,11 @@ type member struct {
 	tr        *Transport
 	rn        *raftnode.Node
 	committed atomic.Int64 // normal entries with data seen on Committed
+	// With disks (startClusterWith): the WAL-backed raft storage, the
+	// snapshot store, and the snapshots Committed delivered.
+	disk      *raftnode.DiskStorage
+	store     *snap.Store
+	installed atomic.Pointer[raftpb.SnapshotMetadata]
 }
 
 func listen(t *testing.T) net.Listener {
@@ -68,6 +76,14 @@ func (h *lateHandler) ReportSnapshot(id uint64, st raft.SnapshotStatus) {
 // startCluster starts n members of cluster 7 that know each other.
 func startCluster(t *testing.T, n int) []*member {
 	t.Helper()
+	return startClusterWith(t, n, false)
+}
+
+// startClusterWith starts n members; withDisks gives each a WAL on an
+// in-memory disk and a snapshot store in a temporary directory.
+func startClusterWith(t *testing.T, n int, withDisks bool) []*member {
+	t.Helper()
+	fsys := storage.NewFaultFS()
 	ms := make([]*member, n)
 	addrs := map[uint64]string{}
 	ids := make([]uint64, n)
@@ -78,12 +94,18 @@ func startCluster(t *testing.T, n int) []*member {
 	}
 	for _, m := range ms {
 		h := &lateHandler{}
-		tr, err := New(Config{ID: m.id, ClusterID: 7, Listener: m.ln, Peers: addrs, Handler: h})
+		cfg := Config{ID: m.id, ClusterID: 7, Listener: m.ln, Peers: addrs, Handler: h}
+		rcfg := raftnode.Config{ID: m.id, Peers: ids, TickInterval: 20 * time.Millisecond}
+		if withDisks {
+			m.disk, m.store = openDisks(t, fsys, m.id)
+			cfg.Snapshots, rcfg.Storage = m.store, m.disk
+		}
+		tr, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rn, err := raftnode.Start(context.Background(), raftnode.Config{ID: m.id, Peers: ids, Transport: tr,
-			TickInterval: 20 * time.Millisecond})
+		rcfg.Transport = tr
+		rn, err := raftnode.Start(context.Background(), rcfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,6 +114,9 @@ func startCluster(t *testing.T, n int) []*member {
 		tr.Start()
 		go func() {
 			for b := range rn.Committed() {
+				if b.Snapshot != nil {
+					m.installed.Store(b.Snapshot)
+				}
 				for _, e := range b.Entries {
 					if e.GetType() == raftpb.EntryType_EntryNormal && len(e.GetData()) > 0 {
 						m.committed.Add(1)
@@ -105,9 +130,30 @@ func startCluster(t *testing.T, n int) []*member {
 		for _, m := range ms {
 			m.rn.Close()
 			m.tr.Close()
+			if m.disk != nil {
+				m.disk.Close()
+			}
 		}
 	})
 	return ms
+}
+
+// openDisks opens member id's WAL in fsys and a snapshot store on disk.
+func openDisks(t *testing.T, fsys storage.FS, id uint64) (*raftnode.DiskStorage, *snap.Store) {
+	t.Helper()
+	w, err := wal.Open(wal.Options{Dir: fmt.Sprintf("/wal/%d", id), FS: fsys, SegmentSize: 64 << 10, NodeID: id, ClusterID: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	disk, err := raftnode.OpenDiskStorage(w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := snap.Open(t.TempDir(), storage.OS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return disk, st
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

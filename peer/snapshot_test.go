@@ -331,22 +331,9 @@ func TestPartitionedMemberCatchesUpBySnapshot(t *testing.T) {
 	ms := startClusterWith(t, 3, true)
 	waitFor(t, "a leader", func() bool { return leaderOf(ms) != nil })
 	proposeAll(t, ms, "a", 10)
-	waitFor(t, "every member to commit a*", func() bool {
-		for _, m := range ms {
-			if m.committed.Load() < 10 {
-				return false
-			}
-		}
-		return true
-	})
+	waitCommitted(t, "every member to commit a*", ms, 10)
 	l := leaderOf(ms)
-	var x *member
-	for _, m := range ms {
-		if m != l {
-			x = m
-			break
-		}
-	}
+	x := followerOf(ms, l)
 	for _, m := range ms {
 		if m != x {
 			m.tr.Block(x.id, true)

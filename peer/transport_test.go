@@ -181,32 +181,8 @@ func leaderOf(ms []*member) *member {
 func TestThreeMembersOverTCP(t *testing.T) {
 	ms := startCluster(t, 3)
 	waitFor(t, "a leader", func() bool { return leaderOf(ms) != nil })
-	const n = 200
-	ctx := context.Background()
-	for i := range n {
-		var err error
-		for range 50 { // a proposal may race a leader change: retry
-			l := leaderOf(ms)
-			if l == nil {
-				time.Sleep(10 * time.Millisecond)
-				continue
-			}
-			if err = l.rn.Propose(ctx, fmt.Appendf(nil, "e%d", i)); err == nil {
-				break
-			}
-		}
-		if err != nil {
-			t.Fatalf("propose %d: %v", i, err)
-		}
-	}
-	waitFor(t, "every member to commit every entry", func() bool {
-		for _, m := range ms {
-			if m.committed.Load() < n {
-				return false
-			}
-		}
-		return true
-	})
+	proposeAll(t, ms, "e", 200)
+	waitCommitted(t, "every member to commit every entry", ms, 200)
 }
 
 // TestHelloRefusals: a connection with another cluster id, for another
@@ -270,29 +246,64 @@ func TestHelloRefusals(t *testing.T) {
 // listens for are dropped (never more than the queue bound held) and the
 // member is reported unreachable, from the writer, not from Send.
 func TestUnreachablePeerIsReportedAndBounded(t *testing.T) {
+	tr, h := towardsDeadPeer(t, 8)
+	to := uint64(2)
+	for range 100 {
+		tr.Send([]*raftpb.Message{{Type: raftpb.MessageType_MsgApp.Enum(), To: &to}})
+		if q := tr.peers[2].queued(); q > 8 {
+			t.Fatalf("queue holds %d messages, bound 8", q)
+		}
+	}
+	waitFor(t, "an unreachable report", func() bool { return h.unreachable.Load() > 0 })
+}
+
+// towardsDeadPeer starts member 1 with queues of queue frames and a member
+// 2 nobody listens for.
+func towardsDeadPeer(t *testing.T, queue int) (*Transport, *countHandler) {
+	t.Helper()
 	dead := listen(t)
 	addr := dead.Addr().String()
 	dead.Close()
 	h := &countHandler{stepped: new(atomic.Int64), unreachable: new(atomic.Int64)}
 	tr, err := New(Config{ID: 1, ClusterID: 7, Listener: listen(t), Peers: map[uint64]string{2: addr},
-		Handler: h, QueueMessages: 8})
+		Handler: h, QueueMessages: queue})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tr.Start()
-	defer tr.Close()
-	to := uint64(2)
-	for range 100 {
-		tr.Send([]*raftpb.Message{{Type: raftpb.MessageType_MsgApp.Enum(), To: &to}})
-		p := tr.peers[2]
-		p.mu.Lock()
-		q := len(p.queue)
-		p.mu.Unlock()
-		if q > 8 {
-			t.Fatalf("queue holds %d messages, bound 8", q)
+	t.Cleanup(func() { tr.Close() })
+	return tr, h
+}
+
+// queued returns how many frames wait in p's queue.
+func (p *peer) queued() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.queue)
+}
+
+// waitCommitted waits until every member of ms has committed n entries
+// with data.
+func waitCommitted(t *testing.T, what string, ms []*member, n int64) {
+	t.Helper()
+	waitFor(t, what, func() bool {
+		for _, m := range ms {
+			if m.committed.Load() < n {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// followerOf returns a member of ms other than l.
+func followerOf(ms []*member, l *member) *member {
+	for _, m := range ms {
+		if m != l {
+			return m
 		}
 	}
-	waitFor(t, "an unreachable report", func() bool { return h.unreachable.Load() > 0 })
+	return nil
 }
 
 // TestMinorityDownStillCommits stops one of three members: the other two
@@ -301,13 +312,7 @@ func TestMinorityDownStillCommits(t *testing.T) {
 	ms := startCluster(t, 3)
 	waitFor(t, "a leader", func() bool { return leaderOf(ms) != nil })
 	l := leaderOf(ms)
-	var down *member
-	for _, m := range ms {
-		if m != l {
-			down = m
-			break
-		}
-	}
+	down := followerOf(ms, l)
 	down.rn.Close()
 	down.tr.Close()
 	ctx := context.Background()

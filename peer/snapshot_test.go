@@ -224,9 +224,11 @@ func TestSnapshotStreamFailures(t *testing.T) {
 	})
 	t.Run("receiver dies mid-stream", func(t *testing.T) {
 		sp := startSnapPair(t, 2*time.Second, func(sp *snapPair, st Snapshots) Snapshots {
+			var once sync.Once
 			return &hookedStore{Snapshots: st, afterRead: func(total int64) {
-				if total >= 2<<20 { // after two chunks
-					go sp.stop(2)
+				if total >= 2<<20 { // after two chunks its connections die,
+					once.Do(func() { sp.tr[2].dropConnections() })
+					go sp.stop(2) // and then the member
 				}
 			}}
 		})

@@ -135,16 +135,21 @@ func (t *Transport) Close() error {
 	t.mu.Unlock()
 	t.cancel()
 	err := t.cfg.Listener.Close()
-	t.mu.Lock()
-	for c := range t.inbound {
-		c.Close()
-	}
-	t.mu.Unlock()
+	t.dropConnections()
 	for _, p := range t.peers {
 		p.signal()
 	}
 	t.wg.Wait()
 	return err
+}
+
+// dropConnections closes every accepted connection; their readers end.
+func (t *Transport) dropConnections() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for c := range t.inbound {
+		c.Close()
+	}
 }
 
 // Send queues msgs for their destinations. A message for an unknown member,

@@ -316,9 +316,19 @@ func (n *Node) pump() {
 		select {
 		case <-n.ctx.Done():
 			return
-		case ents, ok := <-in:
+		case b, ok := <-in:
 			if !ok {
 				return
+			}
+			if b.Snapshot != nil {
+				// TODO(node owner): restore the state loop from the snapshot
+				// file at b.Snapshot.Index before the entries that follow.
+				n.log.Error("raft installed a snapshot from the leader, which this node cannot restore yet",
+					"index", b.Snapshot.GetIndex(), "term", b.Snapshot.GetTerm())
+			}
+			ents := b.Entries
+			if len(ents) == 0 {
+				continue
 			}
 			out := make([]server.Committed, 0, len(ents))
 			for i := range ents {

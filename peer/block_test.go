@@ -40,14 +40,7 @@ func TestBlockCutsAndHealsALink(t *testing.T) {
 	ms := startCluster(t, 3)
 	waitFor(t, "a leader", func() bool { return leaderOf(ms) != nil })
 	proposeAll(t, ms, "before", 10)
-	waitFor(t, "every member to commit the first entries", func() bool {
-		for _, m := range ms {
-			if m.committed.Load() < 10 {
-				return false
-			}
-		}
-		return true
-	})
+	waitCommitted(t, "every member to commit the first entries", ms, 10)
 	l := leaderOf(ms)
 	var x, y *member // the follower cut off, the one still connected
 	for _, m := range ms {

@@ -6,9 +6,10 @@
 // per-peer queues with unreachable reports from the writer goroutines,
 // redial with backoff (transport.go, writer.go, reader.go); session
 // touches frames (Transport.SendTouches, Config.OnTouches; touches.go);
-// link cutting for tests (Transport.Block). Not yet: snapshot streaming (a MsgSnap is reported failed), the cluster
-// id derived from the membership, and wiring into package node (nothing
-// imports this package yet).
+// link cutting for tests (Transport.Block); snapshot streaming
+// (Config.Snapshots; snapshot*.go). Not yet: the cluster id derived from
+// the membership, and wiring into package node (nothing imports this
+// package yet).
 //
 // # Addresses
 //
@@ -34,7 +35,8 @@
 // Each member dials every other member once and sends only on the
 // connection it dialed; connections it accepts are only read from. So
 // each direction of each pair has its own TCP connection and its own
-// order. A connection starts with a hello, checked before anything else:
+// order. The one exception is a snapshot stream, which has a connection
+// of its own (see Snapshots) and gets a one-byte answer. A connection starts with a hello, checked before anything else:
 //
 //	[4]byte "ZKDP", uint32 version = 1, uint64 cluster id,
 //	uint64 from id, uint64 to id
@@ -54,7 +56,11 @@
 //	1 raft message: the raftpb.Message, protobuf-encoded
 //	2 session touches: uvarint count, then count × (int64 session id)
 //	3 snapshot chunk: uint64 index, uint64 term, uint64 offset,
-//	  uint8 last, then bytes (at most 1 MiB)
+//	  uint8 last (1 on the stream's final chunk, else 0), uint32 M,
+//	  M bytes of raft message, then file bytes (at most 1 MiB). Only the
+//	  chunk at offset 0 carries the message (the MsgSnap, protobuf, with
+//	  Snapshot.Data empty); the others have M = 0. A chunk frame is
+//	  bounded by 2 MiB plus its header.
 //
 // # Queues and backpressure
 //
@@ -65,24 +71,44 @@
 // retries from its own state. A writer goroutine per peer drains its
 // queue with one vectored write per batch. A reader goroutine per
 // accepted connection decodes frames and hands raft messages to
-// raftnode.Node.Step, touches to the session layer, and chunks to the
+// raftnode.Node.Step, touches to Config.OnTouches, and chunks to the
 // snapshot receiver. A slow or dead peer therefore costs at most its
 // queue's memory, never the raft loop's time.
 //
 // # Snapshots
 //
-// Snapshots are files in package snap. raft's MsgSnap carries only the
-// metadata (index, term, ConfState): DiskStorage records no data. When
-// Send sees a MsgSnap, the transport streams the snapshot file for that
-// index in chunks over the peer's connection instead of queuing the
-// message, reading the file as it goes. The receiver writes the chunks
-// to a temporary file in its snap directory, checks the file's CRC when
-// the last chunk arrives, renames it into place and only then steps the
-// MsgSnap into raft. The raft loop then hands the snapshot to the consumer,
+// Snapshots are files in package snap, reached through Config.Snapshots
+// (the Snapshots interface; *snap.Store implements it). raft's MsgSnap
+// carries only the metadata (index, term, ConfState): DiskStorage records
+// no data. When Send sees a MsgSnap it starts a stream instead of queuing
+// the message: a goroutine opens the file for the metadata's index as
+// stored (Snapshots.OpenRaw: header, payload and CRC, verified first),
+// dials the peer on a connection of its own, sends the hello and then the
+// file in chunk frames of at most 1 MiB read as it goes, the first one
+// carrying the MsgSnap. So a snapshot of any size never delays raft
+// messages, to that peer or any other, and at most one stream per peer
+// runs at a time (a MsgSnap for a peer already streaming is reported
+// failed; raft retries).
+//
+// The receiver's reader for that connection hands the chunk data, checked
+// to be in order and for the same index and term, to
+// Snapshots.ReceiveFrom, which writes a temporary file in the snap
+// directory, and on the last chunk fsyncs it, verifies it as the store
+// verifies every snapshot, renames it into place and fsyncs the directory.
+// Only then does the receiver step the MsgSnap into raft, and it answers
+// with one byte, 1 (installed) or 0 (refused), and closes the connection
+// on a refusal. The raft loop then hands the snapshot to the consumer,
 // which restores its state machine from the file. A snapshot is never held
-// in memory whole, on either side. The sender calls ReportSnapshot with
-// the outcome. A stream that stalls for longer than the election timeout is
-// abandoned, with SnapshotFailure.
+// in memory whole, on either side: a chunk and a copy buffer each.
+//
+// The sender calls ReportSnapshot: SnapshotFinish once the receiver
+// answered 1, SnapshotFailure for everything else (no such file, no store
+// configured, a cut link, a write error, a refusal, a dead receiver). A
+// stream that stalls (one chunk written or read, or the wait for the
+// answer) for longer than Config.SnapshotTimeout (10 s by default) is
+// abandoned, with SnapshotFailure on the sender and the temporary file
+// removed on the receiver; a receiver that crashes mid-stream leaves a
+// .tmp that the store's Purge removes.
 //
 // # Session touches
 //

@@ -25,18 +25,24 @@ func (t *Transport) acceptLoop() {
 		t.mu.Lock()
 		t.inbound[c] = struct{}{}
 		t.mu.Unlock()
-		t.wg.Go(func() {
-			defer func() {
-				t.mu.Lock()
-				delete(t.inbound, c)
-				t.mu.Unlock()
-				c.Close()
-			}()
-			if err := t.serve(c); err != nil && t.ctx.Err() == nil && !errors.Is(err, io.EOF) {
+		started := t.goTracked(func() {
+			defer t.dropInbound(c)
+			if err := t.serve(c); t.ctx.Err() == nil && !errors.Is(err, io.EOF) {
 				t.log.Info("peer: connection closed", "remote", c.RemoteAddr().String(), "err", err)
 			}
 		})
+		if !started {
+			t.dropInbound(c)
+		}
 	}
+}
+
+// dropInbound forgets and closes an accepted connection.
+func (t *Transport) dropInbound(c net.Conn) {
+	t.mu.Lock()
+	delete(t.inbound, c)
+	t.mu.Unlock()
+	c.Close()
 }
 
 // serve checks an inbound connection's hello and dispatches its frames.
@@ -52,8 +58,8 @@ func (t *Transport) serve(c net.Conn) error {
 			return err
 		}
 		n := binary.BigEndian.Uint32(hdr[:])
-		if n == 0 || n > maxFrame {
-			return fmt.Errorf("frame of %d bytes", n)
+		if n == 0 || n > maxFrame || hdr[4] == frameSnapshot && n > maxChunkFrame {
+			return fmt.Errorf("frame of type %d and %d bytes", hdr[4], n)
 		}
 		body := make([]byte, n-1)
 		if _, err := io.ReadFull(c, body); err != nil {
@@ -66,6 +72,8 @@ func (t *Transport) serve(c net.Conn) error {
 			err = t.onRaft(from, body)
 		case hdr[4] == frameTouches:
 			err = t.onTouches(from, body)
+		case hdr[4] == frameSnapshot:
+			err = t.receiveSnapshot(c, from, body)
 		}
 		// Unknown frame types are skipped: a newer peer may send them.
 		if err != nil {

@@ -83,24 +83,10 @@ func TestTouchesReachTheLeader(t *testing.T) {
 // TestTouchesQueueBounded: touches for a dead peer never hold more than
 // the queue bound.
 func TestTouchesQueueBounded(t *testing.T) {
-	dead := listen(t)
-	addr := dead.Addr().String()
-	dead.Close()
-	h := &countHandler{stepped: new(atomic.Int64), unreachable: new(atomic.Int64)}
-	tr, err := New(Config{ID: 1, ClusterID: 7, Listener: listen(t), Peers: map[uint64]string{2: addr},
-		Handler: h, QueueMessages: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr.Start()
-	defer tr.Close()
+	tr, _ := towardsDeadPeer(t, 4)
 	for i := range 100 {
 		tr.SendTouches(2, []int64{int64(i)})
-		p := tr.peers[2]
-		p.mu.Lock()
-		q := len(p.queue)
-		p.mu.Unlock()
-		if q > 4 {
+		if q := tr.peers[2].queued(); q > 4 {
 			t.Fatalf("queue holds %d frames, bound 4", q)
 		}
 	}

@@ -33,6 +33,14 @@ type Config struct {
 	// frame, with the member that sent it. It runs on that member's
 	// reader goroutine and must not block for long. nil discards touches.
 	OnTouches func(from uint64, ids []int64)
+	// Snapshots holds the snapshot files a MsgSnap refers to, for sending
+	// and receiving them (a *snap.Store). nil reports every MsgSnap failed
+	// and refuses incoming snapshot streams.
+	Snapshots Snapshots
+	// SnapshotTimeout is how long a snapshot stream may stall (one chunk
+	// write or read, or the wait for the receiver's verdict) before it is
+	// abandoned; zero means DefaultSnapshotTimeout.
+	SnapshotTimeout time.Duration
 	// Queue bounds per peer; zero means the defaults (4096, 64 MiB).
 	QueueMessages int
 	QueueBytes    int
@@ -65,6 +73,7 @@ type Transport struct {
 
 	mu      sync.Mutex
 	inbound map[net.Conn]struct{}
+	closing bool // Close has begun: goTracked starts nothing
 }
 
 // New builds a Transport; Start runs it.
@@ -84,6 +93,9 @@ func New(cfg Config) (*Transport, error) {
 	if cfg.QueueBytes <= 0 {
 		cfg.QueueBytes = defaultQueueMB
 	}
+	if cfg.SnapshotTimeout <= 0 {
+		cfg.SnapshotTimeout = DefaultSnapshotTimeout
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &Transport{cfg: cfg, log: cfg.Logger, peers: map[uint64]*peer{}, ctx: ctx, cancel: cancel,
 		inbound: map[net.Conn]struct{}{}}
@@ -98,21 +110,32 @@ func New(cfg Config) (*Transport, error) {
 
 // Start accepts peers and starts one writer per peer.
 func (t *Transport) Start() {
-	t.wg.Go(t.acceptLoop)
+	t.goTracked(t.acceptLoop)
 	for _, p := range t.peers {
-		t.wg.Go(p.writeLoop)
+		t.goTracked(p.writeLoop)
 	}
+}
+
+// goTracked runs f on a goroutine that Close waits for, unless Close has
+// begun; it reports whether f was started.
+func (t *Transport) goTracked(f func()) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closing {
+		return false
+	}
+	t.wg.Go(f)
+	return true
 }
 
 // Close stops every goroutine and closes every connection.
 func (t *Transport) Close() error {
+	t.mu.Lock()
+	t.closing = true
+	t.mu.Unlock()
 	t.cancel()
 	err := t.cfg.Listener.Close()
-	t.mu.Lock()
-	for c := range t.inbound {
-		c.Close()
-	}
-	t.mu.Unlock()
+	t.dropConnections()
 	for _, p := range t.peers {
 		p.signal()
 	}
@@ -120,19 +143,32 @@ func (t *Transport) Close() error {
 	return err
 }
 
+// dropConnections closes every accepted connection; their readers end.
+func (t *Transport) dropConnections() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for c := range t.inbound {
+		c.Close()
+	}
+}
+
 // Send queues msgs for their destinations. A message for an unknown member,
 // or one that does not fit its peer's queue, is dropped; the peer's writer
 // then reports the member unreachable (never from here: Send runs on the
-// raft loop, which the report needs). Snapshots are not streamed yet: a
-// MsgSnap is reported failed.
+// raft loop, which the report needs). A MsgSnap starts a snapshot stream
+// on its own goroutine and connection (doc.go, Snapshots).
 func (t *Transport) Send(msgs []*raftpb.Message) {
 	for _, m := range msgs {
 		p := t.peers[m.GetTo()]
 		if p == nil {
 			continue
 		}
-		if p.blocked.Load() || m.GetType() == raftpb.MessageType_MsgSnap {
-			p.fail(m.GetType() == raftpb.MessageType_MsgSnap)
+		if m.GetType() == raftpb.MessageType_MsgSnap {
+			t.sendSnapshot(p, m)
+			continue
+		}
+		if p.blocked.Load() {
+			p.fail(false)
 			continue
 		}
 		b, err := proto.Marshal(m)

@@ -13,6 +13,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/zkd-io/zkd/raftnode"
+	"github.com/zkd-io/zkd/storage"
+	"github.com/zkd-io/zkd/storage/snap"
+	"github.com/zkd-io/zkd/storage/wal"
 )
 
 // member is one raftnode over a real TCP transport on 127.0.0.1.
@@ -23,6 +26,11 @@ type member struct {
 	tr        *Transport
 	rn        *raftnode.Node
 	committed atomic.Int64 // normal entries with data seen on Committed
+	// With disks (startClusterWith): the WAL-backed raft storage, the
+	// snapshot store, and the snapshots Committed delivered.
+	disk      *raftnode.DiskStorage
+	store     *snap.Store
+	installed atomic.Pointer[raftpb.SnapshotMetadata]
 }
 
 func listen(t *testing.T) net.Listener {
@@ -68,6 +76,14 @@ func (h *lateHandler) ReportSnapshot(id uint64, st raft.SnapshotStatus) {
 // startCluster starts n members of cluster 7 that know each other.
 func startCluster(t *testing.T, n int) []*member {
 	t.Helper()
+	return startClusterWith(t, n, false)
+}
+
+// startClusterWith starts n members; withDisks gives each a WAL on an
+// in-memory disk and a snapshot store in a temporary directory.
+func startClusterWith(t *testing.T, n int, withDisks bool) []*member {
+	t.Helper()
+	fsys := storage.NewFaultFS()
 	ms := make([]*member, n)
 	addrs := map[uint64]string{}
 	ids := make([]uint64, n)
@@ -78,12 +94,18 @@ func startCluster(t *testing.T, n int) []*member {
 	}
 	for _, m := range ms {
 		h := &lateHandler{}
-		tr, err := New(Config{ID: m.id, ClusterID: 7, Listener: m.ln, Peers: addrs, Handler: h})
+		cfg := Config{ID: m.id, ClusterID: 7, Listener: m.ln, Peers: addrs, Handler: h}
+		rcfg := raftnode.Config{ID: m.id, Peers: ids, TickInterval: 20 * time.Millisecond}
+		if withDisks {
+			m.disk, m.store = openDisks(t, fsys, m.id)
+			cfg.Snapshots, rcfg.Storage = m.store, m.disk
+		}
+		tr, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rn, err := raftnode.Start(context.Background(), raftnode.Config{ID: m.id, Peers: ids, Transport: tr,
-			TickInterval: 20 * time.Millisecond})
+		rcfg.Transport = tr
+		rn, err := raftnode.Start(context.Background(), rcfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,13 +113,16 @@ func startCluster(t *testing.T, n int) []*member {
 		m.h, m.tr, m.rn = h, tr, rn
 		tr.Start()
 		go func() {
-			for ents := range rn.Committed() {
-				for _, e := range ents {
+			for b := range rn.Committed() {
+				if b.Snapshot != nil {
+					m.installed.Store(b.Snapshot)
+				}
+				for _, e := range b.Entries {
 					if e.GetType() == raftpb.EntryType_EntryNormal && len(e.GetData()) > 0 {
 						m.committed.Add(1)
 					}
 				}
-				rn.Applied(ents[len(ents)-1].GetIndex())
+				rn.Applied(b.Last())
 			}
 		}()
 	}
@@ -105,9 +130,30 @@ func startCluster(t *testing.T, n int) []*member {
 		for _, m := range ms {
 			m.rn.Close()
 			m.tr.Close()
+			if m.disk != nil {
+				m.disk.Close()
+			}
 		}
 	})
 	return ms
+}
+
+// openDisks opens member id's WAL in fsys and a snapshot store on disk.
+func openDisks(t *testing.T, fsys storage.FS, id uint64) (*raftnode.DiskStorage, *snap.Store) {
+	t.Helper()
+	w, err := wal.Open(wal.Options{Dir: fmt.Sprintf("/wal/%d", id), FS: fsys, SegmentSize: 64 << 10, NodeID: id, ClusterID: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	disk, err := raftnode.OpenDiskStorage(w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := snap.Open(t.TempDir(), storage.OS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return disk, st
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -135,32 +181,8 @@ func leaderOf(ms []*member) *member {
 func TestThreeMembersOverTCP(t *testing.T) {
 	ms := startCluster(t, 3)
 	waitFor(t, "a leader", func() bool { return leaderOf(ms) != nil })
-	const n = 200
-	ctx := context.Background()
-	for i := range n {
-		var err error
-		for range 50 { // a proposal may race a leader change: retry
-			l := leaderOf(ms)
-			if l == nil {
-				time.Sleep(10 * time.Millisecond)
-				continue
-			}
-			if err = l.rn.Propose(ctx, fmt.Appendf(nil, "e%d", i)); err == nil {
-				break
-			}
-		}
-		if err != nil {
-			t.Fatalf("propose %d: %v", i, err)
-		}
-	}
-	waitFor(t, "every member to commit every entry", func() bool {
-		for _, m := range ms {
-			if m.committed.Load() < n {
-				return false
-			}
-		}
-		return true
-	})
+	proposeAll(t, ms, "e", 200)
+	waitCommitted(t, "every member to commit every entry", ms, 200)
 }
 
 // TestHelloRefusals: a connection with another cluster id, for another
@@ -224,29 +246,64 @@ func TestHelloRefusals(t *testing.T) {
 // listens for are dropped (never more than the queue bound held) and the
 // member is reported unreachable, from the writer, not from Send.
 func TestUnreachablePeerIsReportedAndBounded(t *testing.T) {
+	tr, h := towardsDeadPeer(t, 8)
+	to := uint64(2)
+	for range 100 {
+		tr.Send([]*raftpb.Message{{Type: raftpb.MessageType_MsgApp.Enum(), To: &to}})
+		if q := tr.peers[2].queued(); q > 8 {
+			t.Fatalf("queue holds %d messages, bound 8", q)
+		}
+	}
+	waitFor(t, "an unreachable report", func() bool { return h.unreachable.Load() > 0 })
+}
+
+// towardsDeadPeer starts member 1 with queues of queue frames and a member
+// 2 nobody listens for.
+func towardsDeadPeer(t *testing.T, queue int) (*Transport, *countHandler) {
+	t.Helper()
 	dead := listen(t)
 	addr := dead.Addr().String()
 	dead.Close()
 	h := &countHandler{stepped: new(atomic.Int64), unreachable: new(atomic.Int64)}
 	tr, err := New(Config{ID: 1, ClusterID: 7, Listener: listen(t), Peers: map[uint64]string{2: addr},
-		Handler: h, QueueMessages: 8})
+		Handler: h, QueueMessages: queue})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tr.Start()
-	defer tr.Close()
-	to := uint64(2)
-	for range 100 {
-		tr.Send([]*raftpb.Message{{Type: raftpb.MessageType_MsgApp.Enum(), To: &to}})
-		p := tr.peers[2]
-		p.mu.Lock()
-		q := len(p.queue)
-		p.mu.Unlock()
-		if q > 8 {
-			t.Fatalf("queue holds %d messages, bound 8", q)
+	t.Cleanup(func() { tr.Close() })
+	return tr, h
+}
+
+// queued returns how many frames wait in p's queue.
+func (p *peer) queued() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.queue)
+}
+
+// waitCommitted waits until every member of ms has committed n entries
+// with data.
+func waitCommitted(t *testing.T, what string, ms []*member, n int64) {
+	t.Helper()
+	waitFor(t, what, func() bool {
+		for _, m := range ms {
+			if m.committed.Load() < n {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// followerOf returns a member of ms other than l.
+func followerOf(ms []*member, l *member) *member {
+	for _, m := range ms {
+		if m != l {
+			return m
 		}
 	}
-	waitFor(t, "an unreachable report", func() bool { return h.unreachable.Load() > 0 })
+	return nil
 }
 
 // TestMinorityDownStillCommits stops one of three members: the other two
@@ -255,13 +312,7 @@ func TestMinorityDownStillCommits(t *testing.T) {
 	ms := startCluster(t, 3)
 	waitFor(t, "a leader", func() bool { return leaderOf(ms) != nil })
 	l := leaderOf(ms)
-	var down *member
-	for _, m := range ms {
-		if m != l {
-			down = m
-			break
-		}
-	}
+	down := followerOf(ms, l)
 	down.rn.Close()
 	down.tr.Close()
 	ctx := context.Background()

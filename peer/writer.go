@@ -24,6 +24,8 @@ type peer struct {
 	wake chan struct{}
 	// blocked: the link is cut (Transport.Block).
 	blocked atomic.Bool
+	// streaming: a snapshot stream to this peer is running.
+	streaming atomic.Bool
 
 	mu        sync.Mutex
 	queue     []frame

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 )
@@ -34,26 +35,58 @@ func newRouter(ids []uint64) *router {
 	return r
 }
 
-// attach registers a started member and starts its delivery goroutine.
+// attach registers a started member (again, after a restart) and starts
+// its delivery goroutine the first time.
 func (r *router) attach(id uint64, n *Node) {
 	r.mu.Lock()
+	_, running := r.nodes[id]
 	r.nodes[id] = n
 	r.mu.Unlock()
-	inbox := r.inboxes[id]
-	r.wg.Go(func() {
-		for {
-			select {
-			case <-r.ctx.Done():
-				return
-			case b := <-inbox:
-				var m raftpb.Message
-				if err := proto.Unmarshal(b, &m); err != nil {
-					panic(err) // we marshalled it ourselves
+	if !running {
+		r.wg.Go(func() { r.deliver(id) })
+	}
+}
+
+// detach drops the messages for id until it is attached again, as the
+// network does for a stopped member.
+func (r *router) detach(id uint64) {
+	r.mu.Lock()
+	r.nodes[id] = nil
+	r.mu.Unlock()
+}
+
+func (r *router) node(id uint64) *Node {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.nodes[id]
+}
+
+// deliver steps the messages for member id into whichever Node is
+// attached as id. A MsgSnap carries only metadata, which is all raft
+// needs: the router passes it through as a transfer that finished at once
+// and reports that to the sender.
+func (r *router) deliver(id uint64) {
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case b := <-r.inboxes[id]:
+			var m raftpb.Message
+			if err := proto.Unmarshal(b, &m); err != nil {
+				panic(err) // we marshalled it ourselves
+			}
+			n := r.node(id)
+			if n == nil {
+				continue
+			}
+			_ = n.Step(r.ctx, &m)
+			if m.GetType() == raftpb.MessageType_MsgSnap {
+				if from := r.node(m.GetFrom()); from != nil {
+					from.ReportSnapshot(id, raft.SnapshotFinish)
 				}
-				_ = n.Step(r.ctx, &m)
 			}
 		}
-	})
+	}
 }
 
 func (r *router) close() {

@@ -18,8 +18,8 @@ import (
 // CreateSnapshot records in the WAL that a durable snapshot covers the log
 // up to an index, and Compact then drops entries behind it from memory and
 // releases WAL segments. On restart, OpenDiskStorage starts from the
-// snapshot the consumer loaded and replays only the entries after it.
-// Receiving a snapshot from a leader (ApplySnapshot) is not supported yet.
+// snapshot the consumer loaded and replays only the entries after it. A
+// snapshot received from the leader (ApplySnapshot) replaces the log.
 type DiskStorage struct {
 	*MemoryStorage
 	wal *wal.WAL
@@ -115,9 +115,20 @@ func (d *DiskStorage) Save(hs *raftpb.HardState, ents []*raftpb.Entry) error {
 	return d.MemoryStorage.Save(hs, ents)
 }
 
-// ApplySnapshot is refused until snapshots are wired to the WAL.
+// ApplySnapshot installs a snapshot received from the leader (its file is
+// already in place; raft passes only the metadata): the WAL records it as
+// the log's new base and end (wal.InstallSnapshot), then the in-memory log
+// is replaced by it. A restart then needs that snapshot: OpenDiskStorage
+// refuses an older base.
 func (d *DiskStorage) ApplySnapshot(snap *raftpb.Snapshot) error {
-	return errors.New("raftnode: receiving snapshots is not supported by DiskStorage yet")
+	m := snap.GetMetadata()
+	if cur, err := d.ms.Snapshot(); err == nil && m.GetIndex() <= cur.GetMetadata().GetIndex() {
+		return fmt.Errorf("install snapshot at %d: %w (have %d)", m.GetIndex(), raft.ErrSnapOutOfDate, cur.GetMetadata().GetIndex())
+	}
+	if err := d.wal.InstallSnapshot(wal.SnapshotMarker{Index: m.GetIndex(), Term: m.GetTerm()}); err != nil {
+		return fmt.Errorf("save installed snapshot marker: %w", err)
+	}
+	return d.MemoryStorage.ApplySnapshot(&raftpb.Snapshot{Metadata: m})
 }
 
 // Close closes the WAL.

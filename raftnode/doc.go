@@ -22,7 +22,8 @@
 //     acknowledgement leaves before the state it promises is durable.
 //  4. ReadStates resolve their ReadIndex callers.
 //  5. Committed entries: conf changes among them are applied to raft
-//     (ApplyConfChange), then the whole batch goes to the Committed channel.
+//     (ApplyConfChange), then the whole batch goes to the Committed
+//     channel, as one Batch with the snapshot of step 2 if there was one.
 //  6. Advance.
 //
 // A storage error or an undecodable conf change stops the loop; Close then
@@ -44,16 +45,25 @@
 //
 // # What Committed delivers
 //
-// Every committed entry exactly once, in log order, in batches of
-// []*raftpb.Entry: normal entries (EntryNormal with the proposed bytes), the
+// A Batch per Ready: Entries holds every committed entry exactly once, in
+// log order: normal entries (EntryNormal with the proposed bytes), the
 // empty entry each new leader appends (EntryNormal, nil data), and conf
 // changes (EntryConfChange, EntryConfChangeV2, including the bootstrap ones
 // at indexes 1..len(Peers)). Delivering every type lets the consumer see
 // every index; it ignores what it does not apply. Entries are shared with
 // raft and must not be modified. On restart the log in Storage is delivered
-// again from its first index (raft's Applied starts at zero), so an
-// in-memory state machine is rebuilt by replay. The channel closes when the
-// loop exits.
+// again from after Config.Applied (raft's Applied), so an in-memory state
+// machine is rebuilt by replay. The channel closes when the loop exits.
+//
+// Batch.Snapshot, when set, is a snapshot raft installed from the leader
+// (the member lagged behind the leader's compacted log). It comes in order:
+// after every entry delivered before it, before every entry after its
+// index, and entries in the same Batch follow it. The consumer must then
+// replace its state machine with the snapshot file at Snapshot.Index (the
+// transport stored and verified it before raft saw the snapshot), apply
+// the Batch's entries and report Applied(Batch.Last()). Until it has, the
+// consumer's state is not the log's. raft has already applied the
+// snapshot's membership (ConfState reports it).
 //
 // # Applied, ReadIndex, WaitApplied
 //
@@ -91,8 +101,13 @@
 //
 // Snapshots: the consumer writes its own (package node) and records them
 // with DiskStorage.CreateSnapshot; Config.Applied restarts raft after the
-// one it restored. A snapshot received from a leader is not supported yet
-// (DiskStorage.ApplySnapshot refuses it); it arrives with the ensemble.
+// one it restored. A snapshot from the leader arrives as a MsgSnap whose
+// file the transport has already stored (package peer); raft's Ready then
+// carries its metadata, which DiskStorage.ApplySnapshot records in the WAL
+// as the log's new base (wal.InstallSnapshot: entries after it are dead),
+// and Committed hands it to the consumer in a Batch. After that the member
+// restarts only from that snapshot or a newer one: OpenDiskStorage refuses
+// an older base, whose following entries the log no longer holds.
 //
 // # Backpressure
 //

@@ -110,21 +110,21 @@ func (l *loop) finish() {
 
 // handleReady processes one Ready in the order raft's doc.go prescribes:
 // persist (snapshot, then HardState and entries), send messages, hand the
-// committed entries to the consumer, Advance.
+// installed snapshot and the committed entries to the consumer, Advance.
 func (l *loop) handleReady(ctx context.Context) error {
 	rd := l.rn.Ready()
 	if rd.SoftState != nil {
 		l.n.setSoftState(*rd.SoftState)
 	}
 
+	var installed *raftpb.SnapshotMetadata
 	if !raft.IsEmptySnap(rd.Snapshot) {
 		if err := l.storage.ApplySnapshot(rd.Snapshot); err != nil {
 			return fmt.Errorf("persist snapshot: %w", err)
 		}
-		// TODO(snapshot issue): deliver the snapshot to the consumer. Until
-		// log compaction exists no member produces one.
-		l.log.Error("received raft snapshot, which the consumer cannot restore yet",
-			"index", rd.Snapshot.GetMetadata().GetIndex())
+		installed = rd.Snapshot.GetMetadata()
+		l.confState = installed.GetConfState() // raft restored it already
+		l.log.Info("installed snapshot from the leader", "index", installed.GetIndex(), "term", installed.GetTerm())
 	}
 	if !raft.IsEmptyHardState(rd.HardState) || len(rd.Entries) > 0 {
 		if err := l.save(ctx, rd.HardState, rd.Entries); err != nil {
@@ -143,14 +143,14 @@ func (l *loop) handleReady(ctx context.Context) error {
 		}
 	}
 
-	if ents := rd.CommittedEntries; len(ents) > 0 {
+	if ents := rd.CommittedEntries; len(ents) > 0 || installed != nil {
 		for _, e := range ents {
 			if err := l.applyConfChange(e); err != nil {
 				return err
 			}
 		}
 		select {
-		case l.n.commitc <- ents[:len(ents):len(ents)]:
+		case l.n.commitc <- Batch{Snapshot: installed, Entries: ents[:len(ents):len(ents)]}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

@@ -40,25 +40,43 @@ func testCtx(t *testing.T, d time.Duration) context.Context {
 type recorder struct {
 	mu      sync.Mutex
 	entries []*raftpb.Entry
+	snaps   []installed // snapshots delivered, in order
 	batches int
 	done    chan struct{}
+}
+
+// installed is a snapshot delivered on Committed and how many entries
+// had been delivered before it.
+type installed struct {
+	meta   *raftpb.SnapshotMetadata
+	before int
 }
 
 func record(n *Node, autoApply bool) *recorder {
 	r := &recorder{done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
-		for ents := range n.Committed() {
+		for b := range n.Committed() {
 			r.mu.Lock()
-			r.entries = append(r.entries, ents...)
+			if b.Snapshot != nil {
+				r.snaps = append(r.snaps, installed{meta: b.Snapshot, before: len(r.entries)})
+			}
+			r.entries = append(r.entries, b.Entries...)
 			r.batches++
 			r.mu.Unlock()
 			if autoApply {
-				n.Applied(ents[len(ents)-1].GetIndex())
+				n.Applied(b.Last())
 			}
 		}
 	}()
 	return r
+}
+
+// installs returns the snapshots delivered so far.
+func (r *recorder) installs() []installed {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]installed(nil), r.snaps...)
 }
 
 func (r *recorder) snapshot() []*raftpb.Entry {

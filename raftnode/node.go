@@ -42,7 +42,7 @@ type Node struct {
 	propc   chan propRequest
 	recvc   chan *raftpb.Message
 	funcc   chan func(l *loop)
-	commitc chan []*raftpb.Entry
+	commitc chan Batch
 	done    chan struct{} // closed when the loop has exited
 
 	// Written by the loop before done is closed; read after done.
@@ -107,7 +107,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		propc:   make(chan propRequest, proposeBuffer),
 		recvc:   make(chan *raftpb.Message, recvBuffer),
 		funcc:   make(chan func(l *loop), funcBuffer),
-		commitc: make(chan []*raftpb.Entry, commitBuffer),
+		commitc: make(chan Batch, commitBuffer),
 		done:    make(chan struct{}),
 		stateCh: make(chan struct{}),
 	}
@@ -208,9 +208,12 @@ func (n *Node) ProposeConfChange(ctx context.Context, cc raftpb.ConfChangeI) err
 
 // Committed delivers committed entries in log order, in batches, each index
 // exactly once, every type included (empty leader entries and conf changes
-// too). The slices and entries are shared with raft: read them, never modify
-// them. The channel is closed when the loop exits.
-func (n *Node) Committed() <-chan []*raftpb.Entry { return n.commitc }
+// too), and the snapshots raft installed from the leader, in order with
+// them: a Batch whose Snapshot is set asks the consumer to restore that
+// snapshot before applying its entries (see Batch). The slices, entries
+// and metadata are shared with raft: read them, never modify them. The
+// channel is closed when the loop exits.
+func (n *Node) Committed() <-chan Batch { return n.commitc }
 
 // Applied reports that the consumer has applied every entry up to index.
 // Reports must not go backwards; lower ones are ignored. It releases

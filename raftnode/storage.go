@@ -24,8 +24,11 @@ type Storage interface {
 	// call may succeed later (a full disk); the loop then retries it.
 	// Any other error stops the loop.
 	Save(hs *raftpb.HardState, ents []*raftpb.Entry) error
-	// ApplySnapshot replaces the log with the snapshot's metadata point;
-	// entries up to its index are no longer available.
+	// ApplySnapshot replaces the log with the snapshot's metadata point
+	// (a snapshot received from the leader; its Data is empty, the
+	// transport stored the file): entries up to its index are no longer
+	// available and entries after it are discarded. It returns once that
+	// is durable.
 	ApplySnapshot(snap *raftpb.Snapshot) error
 }
 

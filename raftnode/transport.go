@@ -10,8 +10,10 @@ import "go.etcd.io/raft/v3/raftpb"
 // Send takes ownership of the slice; the messages and their entries are
 // shared with raft and must not be modified. Encoding inside Send is the
 // safe choice (etcd raft's doc asks for it); the loop does not touch the
-// messages after Send returns. For every MsgSnap it sends, the transport
-// must call Node.ReportSnapshot once the snapshot was delivered or failed.
+// messages after Send returns. A MsgSnap carries only the snapshot's
+// metadata: the transport must deliver the snapshot file for its index
+// before the receiver steps it, and call Node.ReportSnapshot once the
+// snapshot was delivered or failed.
 // Messages arriving from peers are handed to Node.Step.
 type Transport interface {
 	Send(msgs []*raftpb.Message)

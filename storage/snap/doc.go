@@ -1,7 +1,8 @@
 // Package snap stores zkd's state-machine snapshots as checksummed files
 // in one directory: Save writes one crash-safely, Load returns the newest
-// one whose checksum holds, List names them all and Purge applies the
-// retention count. Every file operation goes through storage.FS, so tests
+// one whose checksum holds, List names them all, Purge applies the
+// retention count, and OpenRaw and Receive copy a file from one member's
+// store to another's. Every file operation goes through storage.FS, so tests
 // can inject faults and crashes.
 //
 // # File name
@@ -53,6 +54,23 @@
 // holds snapshots but none is valid it returns an error wrapping
 // ErrCorrupt (not ErrNoSnapshot: starting empty would lose data the log
 // no longer holds).
+//
+// # Streaming between members
+//
+// A member that lags behind the leader's log receives the leader's
+// snapshot file as it is stored, byte for byte, so the copy verifies
+// exactly as the original did. OpenRaw(index) verifies the sender's file
+// (a corrupt snapshot is never sent) and returns a reader over all of it,
+// header and CRC included, with its size. On the receiving side,
+// Receive(index, term) creates <name>.tmp (Purge leaves it alone while
+// the Receiver is open), Receiver.Write appends the bytes in order (a
+// stream longer than its header announces is refused as it arrives), and
+// Finish fsyncs the file, verifies it as Load does (so a damaged stream,
+// or one for another index or term, is refused with ErrCorrupt), renames
+// it into place and fsyncs the directory. Abort, and any failure of
+// Finish, removes the temporary file; a crash leaves at worst a stray
+// .tmp that Purge removes. ReceiveFrom does all of it from an io.Reader.
+// Neither side holds more than a buffer of the file in memory.
 //
 // # Retention
 //

@@ -33,13 +33,22 @@ func (s *Store) Save(index, term uint64, write func(io.Writer) error) error {
 		_ = s.fs.Remove(tmp)
 		return fmt.Errorf("snap: save %s: %w", name, err)
 	}
-	if err := s.fs.Rename(tmp, final); err != nil {
+	if err := s.install(tmp, name); err != nil {
+		return fmt.Errorf("snap: save %s: %w", name, err)
+	}
+	return nil
+}
+
+// install renames the complete, fsynced temporary file tmp to name and
+// fsyncs the directory. A failed rename removes tmp.
+func (s *Store) install(tmp, name string) error {
+	if err := s.fs.Rename(tmp, filepath.Join(s.dir, name)); err != nil {
 		_ = s.fs.Remove(tmp)
-		return fmt.Errorf("snap: save %s: rename: %w", name, err)
+		return fmt.Errorf("rename: %w", err)
 	}
 	if err := s.fs.SyncDir(s.dir); err != nil {
 		// The file is complete and valid; only its durability is unknown.
-		return fmt.Errorf("snap: save %s: sync dir: %w", name, err)
+		return fmt.Errorf("sync dir: %w", err)
 	}
 	s.setVerified(name, true)
 	return nil

@@ -17,7 +17,8 @@ import (
 
 // Errors callers can branch on.
 var (
-	// ErrNoSnapshot means the directory holds no snapshot file at all.
+	// ErrNoSnapshot means the directory holds no snapshot file at all
+	// (Load), or none for the index asked for (OpenRaw).
 	ErrNoSnapshot = errors.New("snap: no snapshot")
 	// ErrCorrupt is wrapped by every error about a snapshot file that
 	// fails verification (size, header or CRC).

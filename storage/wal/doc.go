@@ -74,7 +74,10 @@
 //	  data (D bytes, the rest of the payload).
 //	3 HardState (24 bytes): term u64, vote u64, commit u64.
 //	4 snapshot marker (16 bytes): index u64, term u64. A snapshot covering
-//	  the log up to index exists (package snap holds it).
+//	  the log up to index exists (package snap holds it). SaveSnapshot
+//	  writes one for a snapshot of the member's own state; InstallSnapshot
+//	  for one received from the leader, which replaces the log: the next
+//	  entry saved must then be index+1.
 //
 // After its metadata, every segment restates the newest HardState and
 // snapshot marker saved before it was cut, when there are any, so deleting

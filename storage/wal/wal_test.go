@@ -169,6 +169,32 @@ func TestSnapshotMarker(t *testing.T) {
 	}
 }
 
+// TestInstallSnapshotInsideTheLog: a snapshot from the leader whose index
+// the log holds with another term replaces the log; the old tail after it
+// is dead, live and after a restart.
+func TestInstallSnapshotInsideTheLog(t *testing.T) {
+	d := storage.NewFaultFS()
+	opts := testOpts(d)
+	w := mustOpen(t, opts)
+	mustSave(t, w, hs(1, 1, 5), ents(1, 20, 1, 50))
+	if err := w.InstallSnapshot(SnapshotMarker{Index: 15, Term: 2}); err != nil {
+		t.Fatal(err)
+	}
+	w, _, es, snap := reopen(t, w, opts)
+	if len(es) != 0 || snap != (SnapshotMarker{Index: 15, Term: 2}) {
+		t.Fatalf("after install: %d entries, marker %v; want none and {15 2}", len(es), snap)
+	}
+	if err := w.Save(nil, ents(18, 18, 2, 5)); !errors.Is(err, ErrIndexGap) {
+		t.Fatalf("entry past the installed snapshot's end accepted: %v", err)
+	}
+	mustSave(t, w, hs(2, 3, 17), ents(16, 17, 2, 50))
+	_, h, es, snap := reopen(t, w, opts)
+	checkEntries(t, es, ents(16, 17, 2, 50))
+	if snap != (SnapshotMarker{Index: 15, Term: 2}) || !sameHS(h, hs(2, 3, 17)) {
+		t.Fatalf("snap %v hs %v", snap, h)
+	}
+}
+
 func TestReleaseTo(t *testing.T) {
 	d := storage.NewFaultFS()
 	opts := testOpts(d)

@@ -83,19 +83,38 @@ func (w *WAL) checkEntries(ents []*raftpb.Entry) error {
 // returns once that is durable. Call it after the snapshot itself is
 // durable; entries at or below m.Index are no longer replayed.
 func (w *WAL) SaveSnapshot(m SnapshotMarker) error {
+	return w.saveMarker(m, false)
+}
+
+// InstallSnapshot records a snapshot received from the leader, which
+// replaces the log: like SaveSnapshot, and the log now ends at m.Index, so
+// the next entry saved must be m.Index+1. raft installs a snapshot only
+// when the log does not hold its index with its term, so replay drops
+// every entry written before the marker (doc.go, Replay); entries after
+// m.Index that the log still holds are dead and are never replayed.
+func (w *WAL) InstallSnapshot(m SnapshotMarker) error {
+	return w.saveMarker(m, true)
+}
+
+// saveMarker appends a snapshot marker; reset makes it the log's end.
+func (w *WAL) saveMarker(m SnapshotMarker, reset bool) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.usable(); err != nil {
 		return err
 	}
+	last := max(w.last, m.Index)
+	if reset {
+		last = m.Index
+	}
 	buf := appendSnapshot(w.buf[:0], m)
-	err := w.append(buf, max(w.last, m.Index)+1, true)
+	err := w.append(buf, last+1, true)
 	w.keep(buf)
 	if err != nil {
 		return fmt.Errorf("wal: save snapshot marker: %w", err)
 	}
 	w.snap = m
-	w.last = max(w.last, m.Index)
+	w.last = last
 	return nil
 }
 

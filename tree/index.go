@@ -7,16 +7,25 @@ import (
 )
 
 // pathIndex maps (parent index, name) to a node index: open addressing
-// with linear probing over uint32 node indexes (0 = empty slot). The key
-// of an occupied slot is read back from the node's record and blob.
+// with linear probing over uint32 slots (0 = empty). A slot holds the node
+// index in its low idxBits bits and the top tagBits bits of the key's hash
+// above them; the key itself is read back from the node's record and blob,
+// which a probe does only when the tag matches (one probe in 2^tagBits
+// otherwise).
 type pathIndex struct {
 	seed  maphash.Seed
 	slots []uint32
 	count int
 }
 
-// minIndexSlots is the size of a new tree's table (a power of two).
-const minIndexSlots = 16
+const (
+	idxBits  = 28
+	tagBits  = 32 - idxBits
+	idxMask  = 1<<idxBits - 1
+	maxNodes = idxMask // node indexes must fit in a slot
+	// minIndexSlots is the size of a new tree's table (a power of two).
+	minIndexSlots = 16
+)
 
 func newPathIndex(hint int) pathIndex {
 	n := minIndexSlots
@@ -36,24 +45,32 @@ func keyHashBytes(seed maphash.Seed, parent uint32, name []byte) uint64 {
 	return mix64(maphash.Bytes(seed, name) ^ uint64(parent))
 }
 
+// tagOf returns the tag bits of hash h, in slot position.
+func tagOf(h uint64) uint32 { return uint32(h>>(64-tagBits)) << idxBits }
+
 // find returns the child of parent named name, 0 when there is none.
 func (t *Tree) find(parent uint32, name string) uint32 {
 	x := &t.index
 	mask := uint64(len(x.slots) - 1)
-	for s := keyHash(x.seed, parent, name) & mask; ; s = (s + 1) & mask {
-		i := x.slots[s]
-		if i == 0 {
+	h := keyHash(x.seed, parent, name)
+	tag := tagOf(h)
+	for s := h & mask; ; s = (s + 1) & mask {
+		v := x.slots[s]
+		if v == 0 {
 			return 0
 		}
-		if t.r(i).parent == parent && string(t.name(i)) == name {
+		if v&^idxMask != tag {
+			continue
+		}
+		if i := v & idxMask; t.r(i).parent == parent && string(t.name(i)) == name {
 			return i
 		}
 	}
 }
 
-// home returns the slot node i's key hashes to.
-func (t *Tree) home(i uint32) uint64 {
-	return keyHashBytes(t.index.seed, t.r(i).parent, t.name(i)) & uint64(len(t.index.slots)-1)
+// hashOf returns the hash of node i's key.
+func (t *Tree) hashOf(i uint32) uint64 {
+	return keyHashBytes(t.index.seed, t.r(i).parent, t.name(i))
 }
 
 // indexAdd enters node i (its parent and name already set). It reports
@@ -65,13 +82,16 @@ func (t *Tree) indexAdd(i uint32) bool {
 	}
 	mask := uint64(len(x.slots) - 1)
 	parent, name := t.r(i).parent, t.name(i)
-	s := keyHashBytes(x.seed, parent, name) & mask
+	h := keyHashBytes(x.seed, parent, name)
+	tag := tagOf(h)
+	s := h & mask
 	for ; x.slots[s] != 0; s = (s + 1) & mask {
-		if o := x.slots[s]; t.r(o).parent == parent && bytes.Equal(t.name(o), name) {
+		v := x.slots[s]
+		if o := v & idxMask; v&^idxMask == tag && t.r(o).parent == parent && bytes.Equal(t.name(o), name) {
 			return false
 		}
 	}
-	x.slots[s] = i
+	x.slots[s] = i | tag
 	x.count++
 	return true
 }
@@ -81,15 +101,15 @@ func (t *Tree) indexGrow() {
 	old := t.index.slots
 	t.index.slots = make([]uint32, 2*len(old))
 	mask := uint64(len(t.index.slots) - 1)
-	for _, i := range old {
-		if i == 0 {
+	for _, v := range old {
+		if v == 0 {
 			continue
 		}
-		s := t.home(i)
+		s := t.hashOf(v&idxMask) & mask
 		for t.index.slots[s] != 0 {
 			s = (s + 1) & mask
 		}
-		t.index.slots[s] = i
+		t.index.slots[s] = v
 	}
 }
 
@@ -98,8 +118,8 @@ func (t *Tree) indexGrow() {
 func (t *Tree) indexRemove(i uint32) {
 	x := &t.index
 	mask := uint64(len(x.slots) - 1)
-	s := t.home(i)
-	for x.slots[s] != i {
+	s := t.hashOf(i) & mask
+	for x.slots[s]&idxMask != i {
 		if x.slots[s] == 0 {
 			panic("tree: node missing from the path index")
 		}
@@ -109,7 +129,7 @@ func (t *Tree) indexRemove(i uint32) {
 	for s = (s + 1) & mask; x.slots[s] != 0; s = (s + 1) & mask {
 		// The entry at s may move to the hole when its home is not in the
 		// cyclic range (hole, s].
-		h := t.home(x.slots[s])
+		h := t.hashOf(x.slots[s]&idxMask) & mask
 		if (s-h)&mask >= (s-hole)&mask {
 			x.slots[hole] = x.slots[s]
 			hole = s

@@ -62,8 +62,8 @@ func (s *slab) alloc() uint32 {
 		s.next = 1 // slot 0 stays unused: index 0 means "none"
 	}
 	i := s.next
-	if i == 1<<32-1 {
-		panic("tree: more than 2^32-2 nodes")
+	if i > maxNodes {
+		panic("tree: more than 2^28-1 node slots")
 	}
 	if int(i>>recShift) == len(s.chunks) {
 		s.chunks = append(s.chunks, make([]rec, recChunk))

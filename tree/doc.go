@@ -40,11 +40,13 @@
 //     the blob: it is valid until the tree next changes and must not be
 //     modified. Nil data is distinct from empty data (data length -1).
 //   - Path index. One open-addressing hash table with linear probing maps
-//     (parent index, name) to a node index and stores nothing but uint32
-//     node indexes (the key is read back from the record and its blob).
-//     A path is looked up one component at a time from the root, O(path
-//     length); deletes shift entries back, so there are no tombstones.
-//     The table doubles at 3/4 load (about 8 bytes per node).
+//     (parent index, name) to a node index. It stores nothing but uint32
+//     slots: a 28-bit node index (so at most 2^28-1 node slots) and 4 bits
+//     of the key's hash, which spare most probes a look at the record;
+//     the key is read back from the record and its blob. A path is looked
+//     up one component at a time from the root, O(path length); deletes
+//     shift entries back, so there are no tombstones. The table doubles at
+//     3/4 load (4 to 8 bytes per node).
 //   - ACLs. A node's ACL is a uint32 id into the interned ACL table.
 //
 // Nothing else is kept per node: paths are rebuilt from the links when

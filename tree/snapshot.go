@@ -46,7 +46,7 @@ package tree
 // that order: it accepts children in any order, an ACL list given twice
 // (the copies are merged) and lists no node uses (they are dropped).
 //
-// Nothing derived is stored. DecodeSnapshot recomputes the path map, the
+// Nothing derived is stored. DecodeSnapshot recomputes the path index, the
 // child links, the ephemeral/container/TTL indexes, the ephemeral count,
 // the approximate data size, the ACL reference counts and the quota
 // registrations (a quota is registered exactly when its

@@ -142,22 +142,6 @@ func (t *Tree) walk(fn func(path []byte, i uint32)) {
 	}
 }
 
-// pathOf rebuilds node i's full path from the parent links.
-func (t *Tree) pathOf(i uint32) string {
-	if i == rootIdx {
-		return rootPath
-	}
-	var names [][]byte
-	for ; i != rootIdx; i = t.r(i).parent {
-		names = append(names, t.name(i))
-	}
-	var b []byte
-	for k := len(names) - 1; k >= 0; k-- {
-		b = append(append(b, '/'), names[k]...)
-	}
-	return string(b)
-}
-
 // Ephemerals returns the paths of the ephemeral nodes owned by session,
 // sorted.
 func (t *Tree) Ephemerals(session int64) []string {

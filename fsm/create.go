@@ -59,8 +59,8 @@ func (f *FSM) create(rq *request, op proto.OpCode, c createArgs) (proto.Record, 
 	if code != proto.OK {
 		return nil, nil, code
 	}
-	parent := f.tree.Get(parentPath)
-	if parent == nil {
+	parent, ok := f.tree.Get(parentPath)
+	if !ok {
 		return nil, nil, proto.ErrNoNode
 	}
 	if !f.allowed(parent.ACL(), rq.auth, proto.PermCreate) {
@@ -72,7 +72,7 @@ func (f *FSM) create(rq *request, op proto.OpCode, c createArgs) (proto.Record, 
 	if tree.ValidatePath(path) != nil {
 		return nil, nil, proto.ErrBadArguments
 	}
-	if f.tree.Get(path) != nil {
+	if _, ok := f.tree.Get(path); ok {
 		return nil, nil, proto.ErrNodeExists
 	}
 	if isNormalEphemeral(parent.Owner()) {
@@ -92,7 +92,7 @@ func (f *FSM) create(rq *request, op proto.OpCode, c createArgs) (proto.Record, 
 		owner = rq.session
 	}
 	f.tree.Create(path, c.data, acl, owner, rq.zxid, rq.time)
-	node := f.tree.Get(path)
+	node, _ := f.tree.Get(path)
 	changes := []Change{
 		{Type: proto.EventNodeCreated, Path: path, ACL: node.ACL()},
 		{Type: proto.EventNodeChildrenChanged, Path: parentPath, ACL: parent.ACL()},

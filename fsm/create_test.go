@@ -133,7 +133,7 @@ func TestCreateStatAndChanges(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.time = 5000
 	h.create("/p", []byte("x"), proto.ModePersistent)
-	pBefore := h.f.Tree().Get("/p").Stat()
+	pBefore := mustNode(t, h.f.Tree(), "/p").Stat()
 	r := h.do(sid, []proto.Id{bob}, proto.OpCreate2, &proto.CreateRequest{
 		Path: "/p/c", Data: []byte("hello"), Flags: proto.ModePersistent,
 		ACL: []proto.ACL{{Perms: proto.PermAll, ID: proto.Id{Scheme: "auth"}}, {Perms: proto.PermRead, ID: proto.WorldAnyone}},
@@ -147,13 +147,13 @@ func TestCreateStatAndChanges(t *testing.T) {
 	if resp.Path != "/p/c" || resp.Stat != want {
 		t.Fatalf("response %+v, want path /p/c stat %+v", resp, want)
 	}
-	p := h.f.Tree().Get("/p").Stat()
+	p := mustNode(t, h.f.Tree(), "/p").Stat()
 	if p.Cversion != pBefore.Cversion+1 || p.NumChildren != 1 || p.Pzxid != zxid ||
 		p.Mzxid != pBefore.Mzxid || p.Version != 0 || p.Mtime != pBefore.Mtime {
 		t.Fatalf("parent stat %+v (before %+v)", p, pBefore)
 	}
 	wantACL := []proto.ACL{{Perms: proto.PermAll, ID: bob}, {Perms: proto.PermRead, ID: proto.WorldAnyone}}
-	if got := h.f.Tree().Get("/p/c").ACL(); len(got) != 2 || got[0] != wantACL[0] || got[1] != wantACL[1] {
+	if got := mustNode(t, h.f.Tree(), "/p/c").ACL(); len(got) != 2 || got[0] != wantACL[0] || got[1] != wantACL[1] {
 		t.Fatalf("acl %v, want %v", got, wantACL)
 	}
 	wantCh := "NodeCreated /p/c " + aclText(wantACL) + "; NodeChildrenChanged /p " + aclText(proto.OpenACLUnsafe)
@@ -207,13 +207,13 @@ func TestCreateOwnersAndResponses(t *testing.T) {
 				t.Fatalf("%s: Create2Response, want CreateResponse", tc.op)
 			}
 			path = resp.Path
-			if resp.Stat != h.f.Tree().Get(path).Stat() {
+			if resp.Stat != mustNode(t, h.f.Tree(), path).Stat() {
 				t.Fatalf("%s: stat %+v differs from the node's", tc.op, resp.Stat)
 			}
 		default:
 			t.Fatalf("%s: response %T", tc.op, r.Resp)
 		}
-		if got := h.f.Tree().Get(path).Owner(); got != tc.wantOwner {
+		if got := mustNode(t, h.f.Tree(), path).Owner(); got != tc.wantOwner {
 			t.Errorf("%s %s: owner %#x, want %#x", tc.op, path, got, tc.wantOwner)
 		}
 	}
@@ -241,7 +241,7 @@ func TestSequentialNaming(t *testing.T) {
 	if got := h.create("/s/x", nil, proto.ModePersistentSequential); got != "/s/x0000000004" {
 		t.Fatalf("fifth = %s", got)
 	}
-	if cv := h.f.Tree().Get("/s").StoredCversion(); cv != 5 {
+	if cv := mustNode(t, h.f.Tree(), "/s").StoredCversion(); cv != 5 {
 		t.Fatalf("stored cversion %d", cv)
 	}
 }
@@ -274,10 +274,10 @@ func TestCreateNullAndEmptyData(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.create("/null", nil, proto.ModePersistent)
 	h.create("/empty", []byte{}, proto.ModePersistent)
-	if d := h.f.Tree().Get("/null").Data(); d != nil {
+	if d := mustNode(t, h.f.Tree(), "/null").Data(); d != nil {
 		t.Fatalf("null data became %v", d)
 	}
-	if d := h.f.Tree().Get("/empty").Data(); d == nil {
+	if d := mustNode(t, h.f.Tree(), "/empty").Data(); d == nil {
 		t.Fatal("empty data became null")
 	}
 	if !strings.HasPrefix(dump(h.f), "/ ") {

@@ -149,7 +149,7 @@ func (f *FSM) deleteChanges(path string, acl []proto.ACL) []Change {
 
 // aclOf returns the ACL of the node at path, nil when it is absent.
 func (f *FSM) aclOf(path string) []proto.ACL {
-	if n := f.tree.Get(path); n != nil {
+	if n, ok := f.tree.Get(path); ok {
 		return n.ACL()
 	}
 	return nil

@@ -7,7 +7,24 @@ import (
 
 	"github.com/zkd-io/zkd/jute"
 	"github.com/zkd-io/zkd/proto"
+	"github.com/zkd-io/zkd/tree"
 )
+
+// mustNode returns the node at path or fails the test.
+func mustNode(t testing.TB, tr *tree.Tree, path string) tree.Node {
+	t.Helper()
+	n, ok := tr.Get(path)
+	if !ok {
+		t.Fatalf("node %s missing", path)
+	}
+	return n
+}
+
+// has reports whether the node at path exists.
+func has(tr *tree.Tree, path string) bool {
+	_, ok := tr.Get(path)
+	return ok
+}
 
 // Sessions used by the tests.
 const (
@@ -128,7 +145,7 @@ func dump(f *FSM) string {
 		if depth > 64 {
 			return
 		}
-		n := f.Tree().Get(path)
+		n, _ := f.Tree().Get(path) // reached through Children: it exists
 		fmt.Fprintf(&b, "%s data=%q stat=%+v acl=%v owner=%#x cv=%d\n", path, n.Data(), n.Stat(), n.ACL(), n.Owner(), n.StoredCversion())
 		for _, c := range n.Children() {
 			if path == "/" {

@@ -488,8 +488,8 @@ func compareModel(t *testing.T, f *FSM, m *model, step int, desc string) {
 		t.Fatalf("step %d (%s): tree has %d nodes, model %d\n%s", step, desc, tr.NodeCount(), len(m.nodes), dump(f))
 	}
 	for p, mn := range m.nodes {
-		n := tr.Get(p)
-		if n == nil {
+		n, ok := tr.Get(p)
+		if !ok {
 			t.Fatalf("step %d (%s): %s missing from tree", step, desc, p)
 		}
 		st := n.Stat()

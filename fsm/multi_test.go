@@ -71,20 +71,20 @@ func TestMultiSuccess(t *testing.T) {
 	}
 	zxid := int64(h.idx)
 	tr := h.f.Tree()
-	if o := tr.Get("/a/c").Owner(); o != proto.ContainerOwner {
+	if o := mustNode(t, tr, "/a/c").Owner(); o != proto.ContainerOwner {
 		t.Errorf("/a/c owner %#x", o)
 	}
-	if o := tr.Get("/a/t").Owner(); o != proto.TTLOwnerMask|50 {
+	if o := mustNode(t, tr, "/a/t").Owner(); o != proto.TTLOwnerMask|50 {
 		t.Errorf("/a/t owner %#x", o)
 	}
-	if o := tr.Get("/a/p").Owner(); o != 0 {
+	if o := mustNode(t, tr, "/a/p").Owner(); o != 0 {
 		t.Errorf("/a/p owner %#x", o)
 	}
-	if o := tr.Get("/a/q-0000000005").Owner(); o != sid {
+	if o := mustNode(t, tr, "/a/q-0000000005").Owner(); o != sid {
 		t.Errorf("ephemeral owner %#x", o)
 	}
 	for _, p := range []string{"/a/c", "/a/t", "/a/q-0000000005"} {
-		if st := tr.Get(p).Stat(); st.Czxid != zxid {
+		if st := mustNode(t, tr, p).Stat(); st.Czxid != zxid {
 			t.Errorf("%s czxid %d, want %d (one zxid for the whole multi)", p, st.Czxid, zxid)
 		}
 	}

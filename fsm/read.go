@@ -76,13 +76,13 @@ func (f *FSM) Read(session int64, auth []proto.Id, op proto.OpCode, req proto.Re
 
 // readable returns the node at path if it exists and the caller may READ
 // it.
-func (f *FSM) readable(auth []proto.Id, path string) (*tree.Node, proto.Code) {
-	node := f.tree.Get(path)
-	if node == nil {
-		return nil, proto.ErrNoNode
+func (f *FSM) readable(auth []proto.Id, path string) (tree.Node, proto.Code) {
+	node, ok := f.tree.Get(path)
+	if !ok {
+		return tree.Node{}, proto.ErrNoNode
 	}
 	if !f.allowed(node.ACL(), auth, proto.PermRead) {
-		return nil, proto.ErrNoAuth
+		return tree.Node{}, proto.ErrNoAuth
 	}
 	return node, proto.OK
 }
@@ -119,8 +119,8 @@ func (f *FSM) getChildren(auth []proto.Id, path string) (proto.Record, proto.Cod
 // getACL needs READ or ADMIN; without ADMIN every digest id is masked to
 // "user:x".
 func (f *FSM) getACL(auth []proto.Id, path string) (proto.Record, proto.Code) {
-	node := f.tree.Get(path)
-	if node == nil {
+	node, ok := f.tree.Get(path)
+	if !ok {
 		return nil, proto.ErrNoNode
 	}
 	acl := node.ACL()

@@ -78,7 +78,7 @@ func TestReadErrors(t *testing.T) {
 
 func TestReadResults(t *testing.T) {
 	h := readFixture(t, Config{})
-	a := h.f.Tree().Get("/a").Stat()
+	a := mustNode(t, h.f.Tree(), "/a").Stat()
 
 	resp, _ := h.read(proto.OpExists, &proto.ExistsRequest{Path: "/a"})
 	if resp.(*proto.ExistsResponse).Stat != a {
@@ -118,7 +118,7 @@ func TestGetACLMasking(t *testing.T) {
 		{Perms: proto.PermRead, ID: proto.WorldAnyone},
 		{Perms: proto.PermRead, ID: proto.Id{Scheme: "ip", ID: "10.0.0.0/8"}},
 	}
-	full := h.f.Tree().Get("/adminless").ACL()
+	full := mustNode(t, h.f.Tree(), "/adminless").ACL()
 	tests := []struct {
 		name string
 		auth []proto.Id
@@ -139,12 +139,12 @@ func TestGetACLMasking(t *testing.T) {
 				t.Fatal(code)
 			}
 			g := resp.(*proto.GetACLResponse)
-			if !slices.Equal(g.ACL, tc.want) || g.Stat != h.f.Tree().Get("/adminless").Stat() {
+			if !slices.Equal(g.ACL, tc.want) || g.Stat != mustNode(t, h.f.Tree(), "/adminless").Stat() {
 				t.Fatalf("acl %v, want %v", g.ACL, tc.want)
 			}
 		})
 	}
-	if got := h.f.Tree().Get("/adminless").ACL(); got[0].ID.ID == "bob:x" {
+	if got := mustNode(t, h.f.Tree(), "/adminless").ACL(); got[0].ID.ID == "bob:x" {
 		t.Fatal("masking modified the stored ACL")
 	}
 	// ADMIN alone is enough to read the ACL.

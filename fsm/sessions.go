@@ -27,8 +27,8 @@ func (f *FSM) createSession(e *Entry) Result {
 func (f *FSM) closeSession(rq *request) Result {
 	var changes []Change
 	for _, path := range f.tree.Ephemerals(rq.session) {
-		node := f.tree.Get(path)
-		if node == nil || node.NumChildren() > 0 {
+		node, ok := f.tree.Get(path)
+		if !ok || node.NumChildren() > 0 {
 			continue // cannot happen: ephemerals have no children
 		}
 		acl := node.ACL()
@@ -46,8 +46,8 @@ func (f *FSM) closeSession(rq *request) Result {
 func (f *FSM) reap(rq *request, paths []string) Result {
 	var changes []Change
 	for _, path := range paths {
-		node := f.tree.Get(path)
-		if node == nil || node.NumChildren() > 0 || !f.expired(node.Owner(), node.StoredCversion(), node.Mtime(), rq.time) {
+		node, ok := f.tree.Get(path)
+		if !ok || node.NumChildren() > 0 || !f.expired(node.Owner(), node.StoredCversion(), node.Mtime(), rq.time) {
 			continue
 		}
 		acl := node.ACL()

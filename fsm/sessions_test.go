@@ -51,13 +51,13 @@ func TestCloseSessionRemovesEphemerals(t *testing.T) {
 	if _, ok := h.f.Sessions().Get(sid); ok {
 		t.Fatal("session still present")
 	}
-	if got := h.f.Tree().Get("/app").Children(); !slices.Equal(got, []string{"theirs"}) {
+	if got := mustNode(t, h.f.Tree(), "/app").Children(); !slices.Equal(got, []string{"theirs"}) {
 		t.Fatalf("children left %v", got)
 	}
-	if h.f.Tree().Get("/top") != nil || len(h.f.Tree().Ephemerals(sid)) != 0 {
+	if has(h.f.Tree(), "/top") || len(h.f.Tree().Ephemerals(sid)) != 0 {
 		t.Fatal("ephemerals left")
 	}
-	if pz := h.f.Tree().Get("/app").Pzxid(); pz != zxid {
+	if pz := mustNode(t, h.f.Tree(), "/app").Pzxid(); pz != zxid {
 		t.Fatalf("parent pzxid %d, want %d", pz, zxid)
 	}
 	open := fmt.Sprint(proto.OpenACLUnsafe)
@@ -151,7 +151,7 @@ func TestReap(t *testing.T) {
 				t.Fatalf("reaped %v, want %v", deleted, tc.reaped)
 			}
 			for _, p := range all {
-				gone := h.f.Tree().Get(p) == nil
+				gone := !has(h.f.Tree(), p)
 				if gone != (slices.Contains(tc.reaped, p) || p == "/missing") {
 					t.Errorf("%s present=%v", p, !gone)
 				}

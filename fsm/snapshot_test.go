@@ -192,8 +192,8 @@ func TestSnapshotSessionsSurvive(t *testing.T) {
 		t.Errorf("ephemerals of session 2 = %v", eph)
 	}
 	closeE := Entry{Type: EntryCloseSession, Session: 2, Time: 7}
-	if r := got.Apply(78, &closeE); len(r.Changes) != 2 || got.Tree().Get("/eph") != nil {
-		t.Errorf("closing the restored session: changes %s, node left: %v", changesString(r.Changes), got.Tree().Get("/eph") != nil)
+	if r := got.Apply(78, &closeE); len(r.Changes) != 2 || has(got.Tree(), "/eph") {
+		t.Errorf("closing the restored session: changes %s, node left: %v", changesString(r.Changes), has(got.Tree(), "/eph"))
 	}
 }
 
@@ -207,10 +207,10 @@ func TestSnapshotQuotaAndNullData(t *testing.T) {
 	if err != nil {
 		t.Fatalf("restore: %v", err)
 	}
-	if d := got.Tree().Get("/q/null").Data(); d != nil {
+	if d := mustNode(t, got.Tree(), "/q/null").Data(); d != nil {
 		t.Errorf("null data restored as %v", d)
 	}
-	if d := got.Tree().Get("/q/empty").Data(); d == nil {
+	if d := mustNode(t, got.Tree(), "/q/empty").Data(); d == nil {
 		t.Error("empty data restored as null")
 	}
 	h.f = got

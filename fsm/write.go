@@ -22,15 +22,15 @@ func (f *FSM) delete(rq *request, req *proto.DeleteRequest) ([]Change, proto.Cod
 	if parentPath == "" {
 		parentPath = "/"
 	}
-	parent := f.tree.Get(parentPath)
-	if parent == nil {
+	parent, ok := f.tree.Get(parentPath)
+	if !ok {
 		return nil, proto.ErrNoNode
 	}
 	if !f.allowed(parent.ACL(), rq.auth, proto.PermDelete) {
 		return nil, proto.ErrNoAuth
 	}
-	node := f.tree.Get(path)
-	if node == nil {
+	node, ok := f.tree.Get(path)
+	if !ok {
 		return nil, proto.ErrNoNode
 	}
 	if req.Version != -1 && req.Version != node.Version() {
@@ -59,8 +59,8 @@ func (f *FSM) setData(rq *request, req *proto.SetDataRequest) (proto.Record, []C
 	if tree.ValidatePath(req.Path) != nil {
 		return nil, nil, proto.ErrBadArguments
 	}
-	node := f.tree.Get(req.Path)
-	if node == nil {
+	node, ok := f.tree.Get(req.Path)
+	if !ok {
 		return nil, nil, proto.ErrNoNode
 	}
 	if !f.allowed(node.ACL(), rq.auth, proto.PermWrite) {
@@ -91,8 +91,8 @@ func (f *FSM) setACL(rq *request, req *proto.SetACLRequest) (proto.Record, proto
 	if code != proto.OK {
 		return nil, code
 	}
-	node := f.tree.Get(req.Path)
-	if node == nil {
+	node, ok := f.tree.Get(req.Path)
+	if !ok {
 		return nil, proto.ErrNoNode
 	}
 	if !f.allowed(node.ACL(), rq.auth, proto.PermAdmin) {
@@ -114,8 +114,8 @@ func (f *FSM) check(rq *request, req *proto.CheckVersionRequest) proto.Code {
 	if tree.ValidatePath(req.Path) != nil {
 		return proto.ErrBadArguments
 	}
-	node := f.tree.Get(req.Path)
-	if node == nil {
+	node, ok := f.tree.Get(req.Path)
+	if !ok {
 		return proto.ErrNoNode
 	}
 	if !f.allowed(node.ACL(), rq.auth, proto.PermRead) {

@@ -144,15 +144,15 @@ func TestDeleteStatAndChanges(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.create("/p", nil, proto.ModePersistent)
 	h.createACL("/p/c", bobOnly)
-	before := h.f.Tree().Get("/p").Stat()
+	before := mustNode(t, h.f.Tree(), "/p").Stat()
 	r := h.do(sid, nil, proto.OpDelete, &proto.DeleteRequest{Path: "/p/c", Version: 0})
 	if r.Err != proto.OK || r.Resp != nil {
 		t.Fatalf("delete: %v %v", r.Err, r.Resp)
 	}
-	if h.f.Tree().Get("/p/c") != nil {
+	if has(h.f.Tree(), "/p/c") {
 		t.Fatal("node still there")
 	}
-	p := h.f.Tree().Get("/p")
+	p := mustNode(t, h.f.Tree(), "/p")
 	st := p.Stat()
 	if st.Cversion != before.Cversion+1 || st.NumChildren != 0 || st.Pzxid != int64(h.idx) || p.StoredCversion() != 1 {
 		t.Fatalf("parent stat %+v stored %d (before %+v)", st, p.StoredCversion(), before)
@@ -166,7 +166,7 @@ func TestDeleteStatAndChanges(t *testing.T) {
 func TestSetDataStatAndChanges(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.create("/n", []byte("a"), proto.ModePersistent)
-	created := h.f.Tree().Get("/n").Stat()
+	created := mustNode(t, h.f.Tree(), "/n").Stat()
 	h.time = 9000
 	r := h.do(sid, nil, proto.OpSetData, &proto.SetDataRequest{Path: "/n", Data: []byte("abc"), Version: 0})
 	if r.Err != proto.OK {
@@ -183,7 +183,7 @@ func TestSetDataStatAndChanges(t *testing.T) {
 	}
 	// Version -1 matches any version; null data stays null.
 	r = h.do(sid, nil, proto.OpSetData, &proto.SetDataRequest{Path: "/n", Data: nil, Version: -1})
-	if r.Err != proto.OK || r.Resp.(*proto.SetDataResponse).Stat.Version != 2 || h.f.Tree().Get("/n").Data() != nil {
+	if r.Err != proto.OK || r.Resp.(*proto.SetDataResponse).Stat.Version != 2 || mustNode(t, h.f.Tree(), "/n").Data() != nil {
 		t.Fatalf("second setData: %v %+v", r.Err, r.Resp)
 	}
 }
@@ -199,7 +199,7 @@ func TestSetDataLimit(t *testing.T) {
 func TestSetACLStatNoChanges(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.create("/n", []byte("a"), proto.ModePersistent)
-	before := h.f.Tree().Get("/n").Stat()
+	before := mustNode(t, h.f.Tree(), "/n").Stat()
 	r := h.do(sid, []proto.Id{bob}, proto.OpSetACL, &proto.SetACLRequest{
 		Path: "/n", Version: 0,
 		ACL: []proto.ACL{{Perms: proto.PermRead, ID: proto.Id{Scheme: "auth"}}, {Perms: proto.PermRead, ID: proto.Id{Scheme: "auth"}}},
@@ -213,7 +213,7 @@ func TestSetACLStatNoChanges(t *testing.T) {
 	if st != want {
 		t.Fatalf("stat %+v, want %+v", st, want)
 	}
-	if got := h.f.Tree().Get("/n").ACL(); len(got) != 1 || got[0] != (proto.ACL{Perms: proto.PermRead, ID: bob}) {
+	if got := mustNode(t, h.f.Tree(), "/n").ACL(); len(got) != 1 || got[0] != (proto.ACL{Perms: proto.PermRead, ID: bob}) {
 		t.Fatalf("acl %v", got)
 	}
 }

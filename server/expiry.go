@@ -62,8 +62,8 @@ func (s *Server) reap(now time.Time) {
 		if len(paths) >= budget {
 			break
 		}
-		n := t.Get(p)
-		if n == nil || n.NumChildren() != 0 {
+		n, ok := t.Get(p)
+		if !ok || n.NumChildren() != 0 {
 			continue
 		}
 		neverUsed := s.cfg.ContainerMaxNeverUsed > 0 && nowMs-n.Mtime() > s.cfg.ContainerMaxNeverUsed.Milliseconds()
@@ -75,8 +75,8 @@ func (s *Server) reap(now time.Time) {
 		if len(paths) >= budget {
 			break
 		}
-		n := t.Get(p)
-		if n == nil || n.NumChildren() != 0 {
+		n, ok := t.Get(p)
+		if !ok || n.NumChildren() != 0 {
 			continue
 		}
 		ttl := n.Owner() &^ proto.TTLOwnerMask

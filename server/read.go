@@ -115,9 +115,9 @@ func (s *Server) setWatches(c *conn, r *request) {
 	t := s.fsm.Tree()
 	rel := sw.RelativeZxid
 	for _, p := range sw.DataWatches {
-		n := t.Get(p)
+		n, ok := t.Get(p)
 		switch {
-		case n == nil:
+		case !ok:
 			s.notify(c, proto.EventNodeDeleted, p, -1)
 		case n.Mzxid() > rel:
 			s.notify(c, proto.EventNodeDataChanged, p, -1)
@@ -126,16 +126,16 @@ func (s *Server) setWatches(c *conn, r *request) {
 		}
 	}
 	for _, p := range sw.ExistWatches {
-		if t.Get(p) != nil {
+		if _, ok := t.Get(p); ok {
 			s.notify(c, proto.EventNodeCreated, p, -1)
 		} else {
 			s.watches.AddData(c.id, p)
 		}
 	}
 	for _, p := range sw.ChildWatches {
-		n := t.Get(p)
+		n, ok := t.Get(p)
 		switch {
-		case n == nil:
+		case !ok:
 			s.notify(c, proto.EventNodeDeleted, p, -1)
 		case n.Pzxid() > rel:
 			s.notify(c, proto.EventNodeChildrenChanged, p, -1)

@@ -1,9 +1,13 @@
 package tree
 
 import (
+	"bytes"
+	"fmt"
+	"math"
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // BenchmarkCreate1M creates b.N small znodes (10 data bytes, OPEN ACL,
@@ -33,4 +37,83 @@ func BenchmarkCreate1M(b *testing.B) {
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "heap-B/node")
 	runtime.KeepAlive(tr)
+}
+
+// bigTreeSnapshot encodes a tree of n znodes of 100 data bytes (OPEN ACL,
+// persistent) in the shape of bench/bigtree.sh: all under /zkbench-big
+// when flat, else spread over a 3-level tree /a%d/b%d/c%d of fanout
+// cbrt(n). It returns the snapshot and its node count.
+func bigTreeSnapshot(b *testing.B, n int, flat bool) ([]byte, int) {
+	b.Helper()
+	tr := New()
+	data := make([]byte, 100)
+	zxid := int64(1)
+	create := func(path string, d []byte) {
+		tr.Create(path, d, open, 0, zxid, zxid)
+		zxid++
+	}
+	if flat {
+		create("/zkbench-big", nil)
+		for i := range n {
+			create(fmt.Sprintf("/zkbench-big/n%07d", i), data)
+		}
+	} else {
+		fan := int(math.Round(math.Cbrt(float64(n))))
+		for i := range fan {
+			a := "/a" + strconv.Itoa(i)
+			create(a, nil)
+			for j := range fan {
+				ab := a + "/b" + strconv.Itoa(j)
+				create(ab, nil)
+				for k := range fan {
+					create(ab+"/c"+strconv.Itoa(k), data)
+				}
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := tr.EncodeSnapshot(&buf); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes(), tr.NodeCount()
+}
+
+// BenchmarkDecodeSnapshot1M decodes a snapshot of a million znodes of 100
+// bytes and reports the live heap the decoded tree holds per znode and the
+// decode time per znode. flat puts them all under one parent (the shape
+// of bench/bigtree.sh), deep under a 3-level tree of fanout 100:
+//
+//	go test -run '^$' -bench DecodeSnapshot1M -benchtime=3x ./tree
+func BenchmarkDecodeSnapshot1M(b *testing.B) {
+	for _, flat := range []bool{true, false} {
+		name := "deep"
+		if flat {
+			name = "flat"
+		}
+		b.Run(name, func(b *testing.B) {
+			snap, count := bigTreeSnapshot(b, 1_000_000, flat)
+			var before, after runtime.MemStats
+			var tr *Tree
+			var elapsed time.Duration
+			for i := 0; i < b.N; i++ {
+				tr = nil
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				start := time.Now()
+				var err error
+				tr, _, err = DecodeSnapshotSized(bytes.NewReader(snap), int64(len(snap)))
+				elapsed += time.Since(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(count), "heap-B/znode")
+			b.ReportMetric(float64(elapsed.Nanoseconds())/float64(b.N)/float64(count), "ns/znode")
+			runtime.KeepAlive(tr)
+			runtime.KeepAlive(snap) // counted in before
+		})
+	}
 }

@@ -25,9 +25,10 @@ import "math/bits"
 // corruption, not tampering.
 func (t *Tree) Digest() uint64 {
 	var sum uint64
-	for path, n := range t.nodes {
-		sum += nodeDigest(path, n)
-	}
+	t.walk(func(path []byte, i uint32) {
+		r := t.r(i)
+		sum += nodeDigest(path, r, t.data(i), t.acls.entries[r.acl].key)
+	})
 	return sum
 }
 
@@ -37,16 +38,16 @@ const (
 	digestP2   = 14029467366897019727
 )
 
-// nodeDigest hashes one node; path is its full path.
-func nodeDigest[P string | []byte](path P, n *Node) uint64 {
+// nodeDigest hashes one node: its full path, record, data and ACL key.
+func nodeDigest(path []byte, n *rec, data []byte, aclKey string) uint64 {
 	dataLen := int64(-1)
-	if n.data != nil {
-		dataLen = int64(len(n.data))
+	if data != nil {
+		dataLen = int64(len(data))
 	}
 	h := uint64(digestSeed)
 	h = round(h, uint64(len(path)))
 	h = round(h, uint64(dataLen))
-	h = round(h, uint64(len(n.acl.key)))
+	h = round(h, uint64(len(aclKey)))
 	h = round(h, uint64(n.czxid))
 	h = round(h, uint64(n.mzxid))
 	h = round(h, uint64(n.pzxid))
@@ -56,8 +57,8 @@ func nodeDigest[P string | []byte](path P, n *Node) uint64 {
 	h = round(h, uint64(uint32(n.version))|uint64(uint32(n.cversion))<<32)
 	h = round(h, uint64(uint32(n.aversion)))
 	h = absorb(h, path)
-	h = absorb(h, n.data)
-	h = absorb(h, n.acl.key)
+	h = absorb(h, data)
+	h = absorb(h, aclKey)
 	return mix64(h)
 }
 

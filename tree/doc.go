@@ -7,14 +7,61 @@
 // (no clock, no I/O, no locks, no goroutines). A Tree is not safe for
 // concurrent use; the state machine owns it. Times and zxids are arguments.
 //
+// # Representation
+//
+// A million znodes must fit in little more than their data, and the
+// garbage collector must not have to trace them, so nodes hold no Go
+// pointers at all. The layout contract (store.go, blob.go, index.go):
+//
+//   - Node records. Every znode is one fixed-size, pointer-free record
+//     (96 bytes): czxid, mzxid, pzxid, ctime, mtime and raw owner as
+//     int64; version, stored cversion and aversion as int32; the ACL as a
+//     uint32 id in the ACL table; the parent, first child, next and
+//     previous sibling as uint32 node indexes; the number of children;
+//     and a reference to the node's blob with the name and data lengths.
+//     Records live in chunks of 1024 that are never moved or resized, so
+//     growth costs one chunk at a time and never copies or doubles
+//     memory. A node is addressed by its index (chunk<<10 | slot); index
+//     0 means "none", the root is index 1. Deleted slots go on a free list
+//     and are reused by later creates.
+//   - Children. A node's children form a doubly linked list through the
+//     sibling indexes, newest first, so create and delete are O(1) under a
+//     parent with any number of children; Children() walks the list and
+//     sorts the names, O(k log k) as before.
+//   - Names and data. The name (the last path component) and the data of
+//     a node are stored back to back as one blob in 64 KiB byte chunks,
+//     allocated in 8-byte units. A freed blob goes on a free list of its
+//     size (in units, up to 1 KiB); an allocation takes an exact fit
+//     first, then splits a larger free blob, then carves the current
+//     chunk, so setData churn reuses space instead of leaking it. Blobs
+//     larger than 1 KiB get their own allocation. A blob reference is a
+//     uint32 (unit number, or a flagged slot of the large-blob table),
+//     which bounds the chunked blobs at 16 GiB. Data() returns a slice of
+//     the blob: it is valid until the tree next changes and must not be
+//     modified. Nil data is distinct from empty data (data length -1).
+//   - Path index. One open-addressing hash table with linear probing maps
+//     (parent index, name) to a node index. It stores nothing but uint32
+//     slots: a 28-bit node index (so at most 2^28-1 node slots) and 4 bits
+//     of the key's hash, which spare most probes a look at the record;
+//     the key is read back from the record and its blob. A path is looked
+//     up one component at a time from the root, O(path length); deletes
+//     shift entries back, so there are no tombstones. The table doubles at
+//     3/4 load (4 to 8 bytes per node).
+//   - ACLs. A node's ACL is a uint32 id into the interned ACL table.
+//
+// Nothing else is kept per node: paths are rebuilt from the links when
+// needed. The ephemeral, container and TTL indexes and registered quotas
+// keep path strings, as they hold few nodes. A Node is a small value
+// handle (tree, index) that reads the record; it reflects later changes
+// and is valid until the node is deleted (its slot may then be reused).
+//
 // # Mutations
 //
 // Create, Delete, SetData and SetACL assume the caller has already done all
 // validation (path rules, existence, versions, ACL checks, quotas); they
 // panic only when an invariant would break (missing parent, existing node,
-// deleting a node with children or "/"). The tree takes ownership of data
-// slices passed to Create and SetData and never copies them; nil data stays
-// nil. ACL lists are copied into an intern table: identical lists share one
+// deleting a node with children or "/"). Create and SetData copy the data
+// into the tree (the caller may reuse its slice); nil data stays nil. ACL lists are copied into an intern table: identical lists share one
 // slice, reference-counted by the nodes that hold them, so ACL() slices are
 // shared and must not be modified.
 //
@@ -90,11 +137,13 @@
 // EncodeSnapshot/DecodeSnapshot (snapshot.go, snapshot_decode.go) write
 // and read the whole tree in a canonical, checksummed-by-digest format.
 // Freeze (frozen.go) opens a point-in-time view another goroutine can
-// encode while the owner keeps changing the tree: the first change of a
-// node after Freeze saves its pre-image under a Locker the caller passes
-// in (the package itself imports no sync), and Thaw closes the view.
-// Nodes decoded from a snapshot come from slabs and their small data from
-// arena blocks, so a block lives while any of its nodes does.
+// encode while the owner keeps changing the tree: every write to a record
+// that existed at Freeze first saves the record's pre-image under a Locker
+// the caller passes in (the package itself imports no sync), and Thaw
+// closes the view. Sibling links are record fields too, so the pre-images
+// also preserve every children list as it was. While a view is open, freed
+// node slots and blobs are not reused (they are released at Thaw), so
+// every index and blob the view can reach keeps its content.
 //
 // # Paths
 //

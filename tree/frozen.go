@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
-	"maps"
+	"slices"
 )
 
 // Locker is the mutual exclusion a frozen view shares between the tree's
@@ -18,31 +18,85 @@ type Locker interface {
 // Frozen is a point-in-time view of a tree that stays readable from
 // another goroutine while the owner keeps changing the tree.
 //
-// Freeze costs O(number of distinct ACL lists): nothing is copied up front.
-// Instead, until Thaw, the first change to a node that existed at Freeze
-// saves a copy of the node as it was (its pre-image: its fields and a copy
-// of its children map) under the view's lock, before the change. The
-// encoder, also under the lock, reads each node's pre-image when it has
-// one and the node itself otherwise, so it sees exactly the tree of the
-// moment of Freeze. Data slices and interned ACL lists are never modified
-// in place, so sharing them is safe.
+// Freeze costs O(number of distinct ACL lists + record chunks): nothing is
+// copied up front but the chunk directories and the ACL table. Instead,
+// until Thaw, the first write to a record that existed at Freeze saves a
+// copy of the record as it was (its pre-image) under the view's lock,
+// before the write. Records hold the sibling links, so a parent's children
+// list is preserved by the pre-images of the parent and of the siblings a
+// create or delete relinks. The encoder, also under the lock, reads each
+// record's pre-image when it has one and the record itself otherwise, so it
+// sees exactly the tree of the moment of Freeze. Blobs are never written
+// in place, and slots and blobs freed while the view is open are only
+// released at Thaw, so everything a pre-Freeze record points to keeps its
+// content.
 //
-// Costs while a view is open: one lock and map lookup for the first change
-// of each node; a node with many children copies its children map once.
-// Nodes created after Freeze are skipped without locking (they carry the
-// view's epoch). Memory grows with the number of nodes changed during the
-// view's life and is released at Thaw.
+// Costs while a view is open: one map lookup (and for the first write one
+// lock) per record write; records created after Freeze are skipped without
+// either. Memory grows with the number of records changed and the space
+// freed during the view's life, and is released at Thaw.
 type Frozen struct {
 	mu    Locker
-	pre   map[*Node]*Node // live node -> its state at Freeze
-	root  *Node
+	v     view
+	limit uint32 // slots handed out at Freeze: later slots are new nodes
 	count int
-	acls  map[string]*aclEntry
-	epoch uint32
+
+	// Freed while the view is open, released at Thaw (owner only).
+	slots []uint32
+	blobs []pendingBlob
+
 	// scratch is the encoder's per-depth children buffers, borrowed from
 	// the tree and given back at Thaw: a node with a million children
 	// needs a 24 MB buffer, which need not become garbage every snapshot.
 	scratch [][]child
+}
+
+// pendingBlob is a blob freed while a frozen view is open.
+type pendingBlob struct {
+	ref uint32
+	n   int
+}
+
+// view reads a tree's records, blobs and ACL lists: the live tree (no
+// pre-images, no lock) or a frozen view of it.
+type view struct {
+	recs  [][]rec
+	blobs blobStore // chunks and big only
+	acls  []aclEntry
+	pre   map[uint32]rec // frozen only: pre-images by node index
+	mu    Locker         // frozen only
+}
+
+// liveView reads t itself; nobody else may change t meanwhile.
+func liveView(t *Tree) view {
+	return view{recs: t.slab.chunks, blobs: blobStore{chunks: t.blobs.chunks, big: t.blobs.big}, acls: t.acls.entries}
+}
+
+func (v *view) lock() {
+	if v.mu != nil {
+		v.mu.Lock()
+	}
+}
+
+func (v *view) unlock() {
+	if v.mu != nil {
+		v.mu.Unlock()
+	}
+}
+
+// at returns node i's record as the view sees it; the caller holds the lock.
+func (v *view) at(i uint32) rec {
+	if p, ok := v.pre[i]; ok {
+		return p
+	}
+	return v.recs[i>>recShift][i&recMask]
+}
+
+// get is at under the lock.
+func (v *view) get(i uint32) rec {
+	v.lock()
+	defer v.unlock()
+	return v.at(i)
 }
 
 // Freeze opens a frozen view of the tree as it is now. mu guards the view
@@ -56,46 +110,46 @@ func (t *Tree) Freeze(mu Locker) (*Frozen, error) {
 	case t.frozen != nil:
 		return nil, errors.New("tree: freeze: a frozen view is already open")
 	}
-	t.epoch++
-	t.frozen = &Frozen{
-		mu:    mu,
-		pre:   make(map[*Node]*Node),
-		root:  t.nodes[rootPath],
-		count: len(t.nodes),
-		acls:  maps.Clone(t.acls.byKey),
-		epoch: t.epoch,
-
-		scratch: t.scratch,
-	}
+	v := liveView(t)
+	v.acls = slices.Clone(v.acls)
+	v.pre = make(map[uint32]rec)
+	v.mu = mu
+	t.frozen = &Frozen{mu: mu, v: v, limit: t.slab.next, count: t.count, scratch: t.scratch}
 	t.scratch = nil
 	return t.frozen, nil
 }
 
-// Thaw closes the open frozen view (a no-op when none is open): changes no
-// longer save pre-images. The view must not be read afterwards; an encode
-// of it must have returned.
+// Thaw closes the open frozen view (a no-op when none is open): writes no
+// longer save pre-images, and the slots and blobs freed meanwhile are
+// released. The view must not be read afterwards; an encode of it must
+// have returned.
 func (t *Tree) Thaw() {
-	if t.frozen != nil {
-		t.scratch = t.frozen.scratch
+	f := t.frozen
+	if f == nil {
+		return
 	}
 	t.frozen = nil
+	t.scratch = f.scratch
+	for _, b := range f.blobs {
+		t.blobs.free(b.ref, b.n)
+	}
+	for _, i := range f.slots {
+		t.slab.release(i)
+	}
 }
 
-// touch saves n's pre-image for the open frozen view before n changes.
-func (t *Tree) touch(n *Node) {
+// touch saves record i's pre-image for the open frozen view before it is
+// written.
+func (t *Tree) touch(i uint32) {
 	f := t.frozen
-	if f == nil || n.epoch == f.epoch {
+	if f == nil || i >= f.limit {
+		return
+	}
+	if _, ok := f.v.pre[i]; ok { // only the owner writes pre
 		return
 	}
 	f.mu.Lock()
-	if _, ok := f.pre[n]; !ok {
-		cp := *n
-		if n.children != nil {
-			cp.children = maps.Clone(n.children)
-		}
-		f.pre[n] = &cp
-	}
-	n.epoch = f.epoch
+	f.v.pre[i] = *t.slab.at(i)
 	f.mu.Unlock()
 }
 
@@ -111,10 +165,10 @@ func (f *Frozen) EncodeSnapshotDigest(w io.Writer) (uint64, error) {
 	if !ok {
 		bw = bufio.NewWriterSize(w, snapshotBufSize)
 	}
-	e := snapEncoder{w: bw, buf: make([]byte, 0, 256), path: make([]byte, 0, 256), view: f.view, lvl: f.scratch}
-	err := e.encode(f.root, f.count, f.acls)
+	e := snapEncoder{w: bw, buf: make([]byte, 0, 256), path: make([]byte, 0, 256), v: &f.v, lvl: f.scratch}
+	err := e.encode(f.count)
 	for i := range e.lvl {
-		clear(e.lvl[i][:cap(e.lvl[i])]) // keep no node alive
+		clear(e.lvl[i][:cap(e.lvl[i])]) // keep no chunk alive
 		e.lvl[i] = e.lvl[i][:0]
 	}
 	f.scratch = e.lvl
@@ -125,17 +179,4 @@ func (f *Frozen) EncodeSnapshotDigest(w io.Writer) (uint64, error) {
 		return 0, fmtWrite(err)
 	}
 	return e.digest, nil
-}
-
-// view reads n as it was at Freeze.
-func (f *Frozen) view(n *Node, kids []child) (Node, []child) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if p, ok := f.pre[n]; ok {
-		n = p
-	}
-	for name, c := range n.children {
-		kids = append(kids, child{name: name, node: c})
-	}
-	return *n, kids
 }

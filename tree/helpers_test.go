@@ -9,24 +9,33 @@ import (
 	"github.com/zkd-io/zkd/proto"
 )
 
+// nodes returns every node by full path, found by walking the child links.
+func nodes(tr *Tree) map[string]uint32 {
+	out := map[string]uint32{}
+	tr.walk(func(path []byte, i uint32) { out[string(path)] = i })
+	return out
+}
+
 // dump renders the whole tree and every index as text: two trees are equal
 // exactly when their dumps are.
 func dump(tr *Tree) string {
 	var b strings.Builder
-	paths := make([]string, 0, len(tr.nodes))
-	for p := range tr.nodes {
+	all := nodes(tr)
+	paths := make([]string, 0, len(all))
+	for p := range all {
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
 	for _, p := range paths {
-		n := tr.nodes[p]
+		i := all[p]
+		n := tr.r(i)
 		data := "nil"
-		if n.data != nil {
-			data = fmt.Sprintf("%x", n.data)
+		if d := tr.data(i); d != nil {
+			data = fmt.Sprintf("%x", d)
 		}
 		fmt.Fprintf(&b, "%s data=%s acl=%v czxid=%d mzxid=%d pzxid=%d ctime=%d mtime=%d owner=%d v=%d cv=%d av=%d children=%v\n",
-			p, data, n.acl.acl, n.czxid, n.mzxid, n.pzxid, n.ctime, n.mtime, n.owner,
-			n.version, n.cversion, n.aversion, n.Children())
+			p, data, tr.acls.list(n.acl), n.czxid, n.mzxid, n.pzxid, n.ctime, n.mtime, n.owner,
+			n.version, n.cversion, n.aversion, Node{tr, i}.Children())
 	}
 	for _, s := range tr.EphemeralSessions() {
 		fmt.Fprintf(&b, "ephemerals %d %v\n", s, tr.Ephemerals(s))
@@ -40,7 +49,7 @@ func dump(tr *Tree) string {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		e := tr.acls.byKey[k]
+		e := tr.acls.entries[tr.acls.byKey[k]]
 		fmt.Fprintf(&b, "acl %v refs=%d\n", e.acl, e.refs)
 	}
 	fmt.Fprintf(&b, "inTxn=%v undo=%d\n", tr.inTxn, len(tr.undo))
@@ -59,40 +68,40 @@ func childPath(parent, name string) string {
 // checks, for each prefix in exact, that the quota stats equal a recount.
 func checkIndexes(t *testing.T, tr *Tree, exact []string) {
 	t.Helper()
-	// The child links and the path map describe the same tree.
-	reached := 0
-	stack := []string{rootPath}
-	for len(stack) > 0 {
-		p := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		n := tr.nodes[p]
-		if n == nil {
-			t.Fatalf("node %s reachable by links but not in the path map", p)
+	// The child links, the parent links, the child counts and the path
+	// index describe the same tree.
+	all := nodes(tr)
+	for p, i := range all {
+		if got := tr.lookup(p); got != i {
+			t.Fatalf("node %s: path index finds %d, links %d", p, got, i)
 		}
-		reached++
-		if n.children != nil && len(n.children) == 0 {
-			t.Errorf("node %s keeps an empty children map", p)
-		}
-		for name, c := range n.children {
-			cp := childPath(p, name)
-			if tr.nodes[cp] != c {
-				t.Fatalf("child %s of %s differs from the path map", name, p)
+		r := tr.r(i)
+		kids := uint32(0)
+		prev := uint32(0)
+		for c := r.first; c != 0; c = tr.r(c).next {
+			if tr.r(c).parent != i || tr.r(c).prev != prev {
+				t.Fatalf("child %d of %s: parent %d prev %d, want %d %d", c, p, tr.r(c).parent, tr.r(c).prev, i, prev)
 			}
-			stack = append(stack, cp)
+			prev = c
+			kids++
+		}
+		if kids != r.nkids {
+			t.Fatalf("node %s counts %d children, links %d", p, r.nkids, kids)
 		}
 	}
-	if reached != len(tr.nodes) {
-		t.Fatalf("reached %d nodes by links, path map has %d", reached, len(tr.nodes))
+	if len(all) != tr.NodeCount() || tr.index.count != len(all)-1 { // the root has no key
+		t.Fatalf("reached %d nodes by links, node count %d, path index %d", len(all), tr.NodeCount(), tr.index.count)
 	}
 
 	eph := map[int64][]string{}
 	var containers, ttls []string
 	size := int64(0)
 	ephCount := 0
-	refs := map[*aclEntry]int{}
+	refs := map[uint32]int{}
 	limits := map[string]bool{}
-	for p, n := range tr.nodes {
-		size += javaLength(p) + int64(len(n.data))
+	for p, i := range all {
+		n := tr.r(i)
+		size += javaLength(p) + int64(len(tr.data(i)))
 		switch {
 		case n.owner == 0:
 		case n.owner == proto.ContainerOwner:
@@ -104,7 +113,7 @@ func checkIndexes(t *testing.T, tr *Tree, exact []string) {
 			ephCount++
 		}
 		refs[n.acl]++
-		if tr.acls.byKey[n.acl.key] != n.acl {
+		if id, ok := tr.acls.byKey[tr.acls.entries[n.acl].key]; !ok || id != n.acl {
 			t.Errorf("node %s holds an ACL entry missing from the table", p)
 		}
 		if parent, name := splitPath(p); name == limitsName && strings.HasPrefix(parent, quotaPrefix) {
@@ -134,14 +143,11 @@ func checkIndexes(t *testing.T, tr *Tree, exact []string) {
 	if tr.ApproximateDataSize() != size {
 		t.Errorf("data size %d, recomputed %d", tr.ApproximateDataSize(), size)
 	}
-	if tr.NodeCount() != len(tr.nodes) {
-		t.Errorf("node count %d, map has %d", tr.NodeCount(), len(tr.nodes))
-	}
 	if len(refs) != tr.acls.size() {
 		t.Errorf("ACL table has %d entries, nodes use %d", tr.acls.size(), len(refs))
 	}
-	for e, n := range refs {
-		if e.refs != n {
+	for id, n := range refs {
+		if e := tr.acls.entries[id]; e.refs != n {
 			t.Errorf("ACL %v refs %d, used by %d nodes", e.acl, e.refs, n)
 		}
 	}
@@ -154,15 +160,15 @@ func checkIndexes(t *testing.T, tr *Tree, exact []string) {
 		}
 	}
 	for _, prefix := range exact {
-		sn := tr.nodes[statsPath(prefix)]
-		if sn == nil {
+		sn, ok := tr.Get(statsPath(prefix))
+		if !ok {
 			t.Errorf("quota %s has no stats node", prefix)
 			continue
 		}
-		st := parseStatsTrack(sn.data)
+		st := parseStatsTrack(sn.Data())
 		count, bytes := recount(tr, prefix)
 		if st.get(keyCount) != count || st.get(keyBytes) != bytes {
-			t.Errorf("quota %s stats %q, recount count=%d bytes=%d", prefix, sn.data, count, bytes)
+			t.Errorf("quota %s stats %q, recount count=%d bytes=%d", prefix, sn.Data(), count, bytes)
 		}
 	}
 }
@@ -170,23 +176,23 @@ func checkIndexes(t *testing.T, tr *Tree, exact []string) {
 // recount sums nodes and data below prefix by path, independently of
 // subtreeUsage.
 func recount(tr *Tree, prefix string) (count, bytes int64) {
-	for p, n := range tr.nodes {
+	for p, i := range nodes(tr) {
 		if inQuotaDir(p) {
 			continue
 		}
 		if p == prefix || strings.HasPrefix(p, prefix+"/") {
 			count++
-			bytes += int64(len(n.data))
+			bytes += int64(len(tr.data(i)))
 		}
 	}
 	return count, bytes
 }
 
 // mustGet returns the node at path or fails the test.
-func mustGet(t *testing.T, tr *Tree, path string) *Node {
+func mustGet(t *testing.T, tr *Tree, path string) Node {
 	t.Helper()
-	n := tr.Get(path)
-	if n == nil {
+	n, ok := tr.Get(path)
+	if !ok {
 		t.Fatalf("node %s missing", path)
 	}
 	return n

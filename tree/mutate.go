@@ -1,11 +1,15 @@
 package tree
 
-import "github.com/zkd-io/zkd/proto"
+import (
+	"bytes"
+
+	"github.com/zkd-io/zkd/proto"
+)
 
 // Create adds a node. The caller has validated the request (path, parent
 // existence, absence of the node, ACL fix-up); Create panics only when the
-// parent is missing or the node exists. The tree takes ownership of data
-// (nil stays nil) and interns acl (the caller may reuse acl afterwards).
+// parent is missing or the node exists. The tree copies data (nil stays
+// nil) and interns acl (the caller may reuse both afterwards).
 //
 // The new node gets czxid = mzxid = pzxid = zxid, ctime = mtime = timeMs,
 // versions 0 and the given raw owner. The parent's stored cversion grows by
@@ -14,19 +18,19 @@ import "github.com/zkd-io/zkd/proto"
 // its stats; a node under a quota root updates that quota's stats node.
 func (t *Tree) Create(path string, data []byte, acl []proto.ACL, owner int64, zxid, timeMs int64) {
 	parentPath, name := splitPath(path)
-	parent := t.nodes[parentPath]
-	if parent == nil {
+	parent := t.lookup(parentPath)
+	if parent == 0 || parentPath == "" {
 		panic("tree: create " + path + ": parent missing")
 	}
-	if t.nodes[path] != nil {
+	if name == "" || t.find(parent, name) != 0 {
 		panic("tree: create " + path + ": node exists")
 	}
-	t.log(undoRec{kind: undoCreate, path: path, i32: parent.cversion, zxid: parent.pzxid})
-	t.touch(parent)
-	parent.cversion++
-	parent.pzxid = zxid
-	t.attach(path, &Node{
-		data:  data,
+	pr := t.r(parent)
+	t.log(undoRec{kind: undoCreate, path: path, i32: pr.cversion, zxid: pr.pzxid})
+	pr = t.w(parent)
+	pr.cversion++
+	pr.pzxid = zxid
+	t.attach(path, rec{
 		acl:   t.acls.acquire(acl),
 		czxid: zxid,
 		mzxid: zxid,
@@ -34,8 +38,7 @@ func (t *Tree) Create(path string, data []byte, acl []proto.ACL, owner int64, zx
 		ctime: timeMs,
 		mtime: timeMs,
 		owner: owner,
-		epoch: t.epoch,
-	})
+	}, data)
 	if prefix, ok := quotaNodePrefix(parentPath); ok {
 		switch name {
 		case limitsName:
@@ -54,134 +57,143 @@ func (t *Tree) Create(path string, data []byte, acl []proto.ACL, owner int64, zx
 // Deleting a quota limits node unregisters the quota; a node under a quota
 // root updates that quota's stats node.
 func (t *Tree) Delete(path string, zxid int64) {
-	n := t.nodes[path]
-	if n == nil || path == rootPath {
+	i := t.lookup(path)
+	if i == 0 || i == rootIdx {
 		panic("tree: delete " + path + ": no such node")
 	}
-	if len(n.children) > 0 {
+	r := t.r(i)
+	if r.nkids > 0 {
 		panic("tree: delete " + path + ": node has children")
 	}
-	parentPath, name := splitPath(path)
-	parent := t.nodes[parentPath]
-	if parent == nil {
-		panic("tree: delete " + path + ": parent missing")
+	parent := r.parent
+	dataLen := int64(max(r.dataLen, 0))
+	if t.inTxn {
+		t.log(undoRec{kind: undoDelete, path: path, node: *r, data: bytes.Clone(t.data(i)),
+			acl: t.acls.list(r.acl), zxid: t.r(parent).pzxid})
 	}
-	t.log(undoRec{kind: undoDelete, path: path, node: n, zxid: parent.pzxid})
-	t.touch(parent)
-	parent.pzxid = zxid
-	t.detach(path)
+	t.w(parent).pzxid = zxid
+	t.detach(path, i)
+	parentPath, name := splitPath(path)
 	if prefix, ok := quotaNodePrefix(parentPath); ok && name == limitsName {
 		t.setQuotaRegistered(prefix, false)
 	}
-	t.updateQuotaStats(path, -1, -int64(len(n.data)))
+	t.updateQuotaStats(path, -1, -dataLen)
 }
 
-// SetData replaces the node's data (the tree takes ownership; nil stays
-// nil), increments its version (int32, wrapping) and sets mzxid and mtime.
-// It panics when the node does not exist.
+// SetData replaces the node's data (the tree copies it; nil stays nil),
+// increments its version (int32, wrapping) and sets mzxid and mtime. It
+// panics when the node does not exist.
 func (t *Tree) SetData(path string, data []byte, zxid, timeMs int64) {
-	n := t.nodes[path]
-	if n == nil {
+	i := t.lookup(path)
+	if i == 0 {
 		panic("tree: set data " + path + ": no node")
 	}
-	old := n.data
-	t.log(undoRec{kind: undoData, path: path, data: old, i32: n.version, zxid: n.mzxid, time: n.mtime})
-	t.touch(n)
-	t.replaceData(n, data)
-	n.version++
-	n.mzxid = zxid
-	n.mtime = timeMs
-	t.updateQuotaStats(path, 0, int64(len(data))-int64(len(old)))
+	r := t.r(i)
+	oldLen := int64(max(r.dataLen, 0))
+	t.logData(path, i)
+	t.replaceData(i, data)
+	r = t.w(i)
+	r.version++
+	r.mzxid = zxid
+	r.mtime = timeMs
+	t.updateQuotaStats(path, 0, int64(len(data))-oldLen)
 }
 
 // SetACL replaces the node's ACL list and increments its aversion. It
 // panics when the node does not exist.
 func (t *Tree) SetACL(path string, acl []proto.ACL) {
-	n := t.nodes[path]
-	if n == nil {
+	i := t.lookup(path)
+	if i == 0 {
 		panic("tree: set acl " + path + ": no node")
 	}
-	t.log(undoRec{kind: undoACL, path: path, acl: n.acl.acl, i32: n.aversion})
-	t.touch(n)
-	t.replaceACL(n, acl)
-	n.aversion++
+	r := t.r(i)
+	t.log(undoRec{kind: undoACL, path: path, acl: t.acls.list(r.acl), i32: r.aversion})
+	t.replaceACL(i, acl)
+	t.w(i).aversion++
 }
 
-// attach links a fully built node (its ACL already acquired) into the tree
-// and every index.
-func (t *Tree) attach(path string, n *Node) {
+// attach links a new node built from r (its ACL already acquired; links,
+// blob and data length are filled in here) into the tree and every index,
+// and returns its index.
+func (t *Tree) attach(path string, r rec, data []byte) uint32 {
 	parentPath, name := splitPath(path)
-	parent := t.nodes[parentPath]
-	t.touch(parent)
-	if parent.children == nil {
-		parent.children = make(map[string]*Node, 1)
+	parent := t.lookup(parentPath)
+	i := t.slab.alloc()
+	r.blob = storeBlob(&t.blobs, name, data)
+	r.nameLen = uint32(len(name))
+	r.dataLen = dataLenOf(data)
+	*t.r(i) = r
+	t.link(parent, i)
+	if !t.indexAdd(i) {
+		panic("tree: attach " + path + ": node exists")
 	}
-	parent.children[name] = n
-	t.index(path, n)
+	indexNode(t, path, i)
+	return i
 }
 
-// index adds a node to the path map and the indexes, but not to its
-// parent's children.
-func (t *Tree) index(path string, n *Node) {
-	t.nodes[path] = n
-	t.dataSize += javaLength(path) + int64(len(n.data))
-	switch kindOf(n.owner) {
+// indexNode counts node i at path and adds it to the ephemeral, container
+// and TTL indexes.
+func indexNode[P string | []byte](t *Tree, path P, i uint32) {
+	r := t.r(i)
+	t.count++
+	t.dataSize += javaLength(path) + int64(max(r.dataLen, 0))
+	switch kindOf(r.owner) {
 	case ownerContainer:
-		t.containers[path] = struct{}{}
+		t.containers[string(path)] = struct{}{}
 	case ownerTTL:
-		t.ttls[path] = struct{}{}
+		t.ttls[string(path)] = struct{}{}
 	case ownerSession:
-		set := t.ephemerals[n.owner]
+		set := t.ephemerals[r.owner]
 		if set == nil {
 			set = make(map[string]struct{}, 1)
-			t.ephemerals[n.owner] = set
+			t.ephemerals[r.owner] = set
 		}
-		set[path] = struct{}{}
+		set[string(path)] = struct{}{}
 		t.ephemeralCount++
 	}
 }
 
-// detach unlinks the childless node at path from the tree and every index
-// and releases its ACL; the node object itself is left intact.
-func (t *Tree) detach(path string) *Node {
-	n := t.nodes[path]
-	parentPath, name := splitPath(path)
-	parent := t.nodes[parentPath]
-	t.touch(parent)
-	delete(parent.children, name)
-	if len(parent.children) == 0 {
-		parent.children = nil
-	}
-	delete(t.nodes, path)
-	t.dataSize -= javaLength(path) + int64(len(n.data))
-	switch kindOf(n.owner) {
+// detach unlinks the childless node i at path from the tree and every
+// index, releases its ACL and frees its slot and blob.
+func (t *Tree) detach(path string, i uint32) {
+	r := t.r(i)
+	t.indexRemove(i)
+	t.unlink(i)
+	t.count--
+	t.dataSize -= javaLength(path) + int64(max(r.dataLen, 0))
+	switch kindOf(r.owner) {
 	case ownerContainer:
 		delete(t.containers, path)
 	case ownerTTL:
 		delete(t.ttls, path)
 	case ownerSession:
-		set := t.ephemerals[n.owner]
+		set := t.ephemerals[r.owner]
 		delete(set, path)
 		if len(set) == 0 {
-			delete(t.ephemerals, n.owner)
+			delete(t.ephemerals, r.owner)
 		}
 		t.ephemeralCount--
 	}
-	t.acls.release(n.acl)
-	return n
+	t.acls.release(r.acl)
+	t.freeNode(i)
 }
 
-// replaceData swaps n's data, keeping the data size index exact.
-func (t *Tree) replaceData(n *Node, data []byte) {
-	t.touch(n)
-	t.dataSize += int64(len(data)) - int64(len(n.data))
-	n.data = data
+// replaceData swaps node i's data for a copy of data, keeping the data
+// size index exact.
+func (t *Tree) replaceData(i uint32, data []byte) {
+	old := *t.r(i)
+	ref := storeBlob(&t.blobs, t.name(i), data)
+	r := t.w(i)
+	r.blob = ref
+	r.dataLen = dataLenOf(data)
+	t.freeBlob(old.blob, old.blobLen())
+	t.dataSize += int64(len(data)) - int64(max(old.dataLen, 0))
 }
 
-// replaceACL swaps n's interned ACL list.
-func (t *Tree) replaceACL(n *Node, acl []proto.ACL) {
-	e := t.acls.acquire(acl)
-	t.touch(n)
-	t.acls.release(n.acl)
-	n.acl = e
+// replaceACL swaps node i's interned ACL list.
+func (t *Tree) replaceACL(i uint32, acl []proto.ACL) {
+	id := t.acls.acquire(acl)
+	r := t.w(i)
+	t.acls.release(r.acl)
+	r.acl = id
 }

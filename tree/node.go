@@ -6,91 +6,83 @@ import (
 	"github.com/zkd-io/zkd/proto"
 )
 
-// Node is one znode. Its fields change only through Tree methods; a *Node
-// obtained from Get stays valid (and reflects later changes) until the node
-// is deleted. Callers must not modify the slices it returns.
+// Node is a handle on one znode, as returned by Get: the tree and the
+// node's index. It reads the node's record on every call, so it reflects
+// later changes; it is valid until the node is deleted (the slot may then
+// hold another node). Callers must not modify the slices it returns.
 type Node struct {
-	data     []byte
-	acl      *aclEntry
-	children map[string]*Node // nil when the node has no children
-
-	czxid int64
-	mzxid int64
-	pzxid int64
-	ctime int64
-	mtime int64
-	owner int64
-
-	version  int32
-	cversion int32 // stored: number of children ever created
-	aversion int32
-	// epoch is the frozen view this node was created in or last saved its
-	// pre-image for (see frozen.go); written only under that view's lock.
-	epoch uint32
+	t *Tree
+	i uint32
 }
 
-// Data returns the node's data; nil stays nil.
-func (n *Node) Data() []byte { return n.data }
+func (n Node) rec() *rec { return n.t.r(n.i) }
+
+// Data returns the node's data; nil stays nil. The slice points into the
+// tree's storage: it is valid until the tree next changes.
+func (n Node) Data() []byte { return n.t.data(n.i) }
 
 // ACL returns the node's ACL list. The slice is shared with every node that
 // has the same list; callers must not modify it.
-func (n *Node) ACL() []proto.ACL { return n.acl.acl }
+func (n Node) ACL() []proto.ACL { return n.t.acls.list(n.rec().acl) }
 
 // Stat returns the client-visible stat: cversion is 2*stored-numChildren
 // (int32 arithmetic) and container/TTL owners are reported as 0.
-func (n *Node) Stat() proto.Stat {
-	nc := int32(len(n.children))
+func (n Node) Stat() proto.Stat { return statOf(n.rec()) }
+
+// statOf builds the client-visible stat of a record.
+func statOf(r *rec) proto.Stat {
+	nc := int32(r.nkids)
 	return proto.Stat{
-		Czxid:          n.czxid,
-		Mzxid:          n.mzxid,
-		Ctime:          n.ctime,
-		Mtime:          n.mtime,
-		Version:        n.version,
-		Cversion:       n.cversion*2 - nc,
-		Aversion:       n.aversion,
-		EphemeralOwner: clientOwner(n.owner),
-		DataLength:     int32(len(n.data)),
+		Czxid:          r.czxid,
+		Mzxid:          r.mzxid,
+		Ctime:          r.ctime,
+		Mtime:          r.mtime,
+		Version:        r.version,
+		Cversion:       r.cversion*2 - nc,
+		Aversion:       r.aversion,
+		EphemeralOwner: clientOwner(r.owner),
+		DataLength:     max(r.dataLen, 0),
 		NumChildren:    nc,
-		Pzxid:          n.pzxid,
+		Pzxid:          r.pzxid,
 	}
 }
 
 // StoredCversion returns the number of children ever created under the
 // node (int32, wrapping); it is the sequence suffix of the next sequential
 // child and the container "has had a child" test.
-func (n *Node) StoredCversion() int32 { return n.cversion }
+func (n Node) StoredCversion() int32 { return n.rec().cversion }
 
 // Owner returns the raw ephemeralOwner: a session id, proto.ContainerOwner,
 // a TTL encoding (proto.TTLOwnerMask | ttl) or 0.
-func (n *Node) Owner() int64 { return n.owner }
+func (n Node) Owner() int64 { return n.rec().owner }
 
 // Children returns the names of the node's children, sorted.
-func (n *Node) Children() []string {
-	out := make([]string, 0, len(n.children))
-	for name := range n.children {
-		out = append(out, name)
+func (n Node) Children() []string {
+	out := make([]string, 0, n.rec().nkids)
+	for c := n.rec().first; c != 0; c = n.t.r(c).next {
+		out = append(out, string(n.t.name(c)))
 	}
 	slices.Sort(out)
 	return out
 }
 
 // NumChildren returns the number of direct children.
-func (n *Node) NumChildren() int { return len(n.children) }
+func (n Node) NumChildren() int { return int(n.rec().nkids) }
 
 // Version returns the data version.
-func (n *Node) Version() int32 { return n.version }
+func (n Node) Version() int32 { return n.rec().version }
 
 // Aversion returns the ACL version.
-func (n *Node) Aversion() int32 { return n.aversion }
+func (n Node) Aversion() int32 { return n.rec().aversion }
 
 // Mtime returns the time of the last setData (ms since the epoch).
-func (n *Node) Mtime() int64 { return n.mtime }
+func (n Node) Mtime() int64 { return n.rec().mtime }
 
 // Mzxid returns the zxid of the last setData.
-func (n *Node) Mzxid() int64 { return n.mzxid }
+func (n Node) Mzxid() int64 { return n.rec().mzxid }
 
 // Pzxid returns the zxid of the last child create or delete.
-func (n *Node) Pzxid() int64 { return n.pzxid }
+func (n Node) Pzxid() int64 { return n.rec().pzxid }
 
 // ownerKind classifies a raw ephemeralOwner.
 type ownerKind uint8

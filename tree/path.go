@@ -124,7 +124,7 @@ func IsSpecialPath(path string) bool {
 
 // javaLength returns the length of s in UTF-16 code units, as Java's
 // String.length() would report it; ZooKeeper's approximate data size uses it.
-func javaLength(s string) int64 {
+func javaLength[T string | []byte](s T) int64 {
 	n := int64(0)
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -133,7 +133,7 @@ func javaLength(s string) int64 {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		if r > 0xffff {
 			n += 2
 		} else {

@@ -61,14 +61,14 @@ func (t *Tree) updateQuotaStats(path string, countDelta, bytesDelta int64) {
 		return
 	}
 	sp := statsPath(prefix)
-	n := t.nodes[sp]
-	if n == nil {
+	i := t.lookup(sp)
+	if i == 0 {
 		return
 	}
-	st := parseStatsTrack(n.data)
+	st := parseStatsTrack(t.data(i))
 	st.set(keyCount, st.get(keyCount)+countDelta)
 	st.set(keyBytes, st.get(keyBytes)+bytesDelta)
-	t.writeStats(sp, n, st.encode())
+	t.writeStats(sp, i, st.encode())
 }
 
 // recountQuota recomputes the stats of the quota rooted at prefix from the
@@ -76,45 +76,37 @@ func (t *Tree) updateQuotaStats(path string, countDelta, bytesDelta int64) {
 // writes "count=N,bytes=N" into its stats node.
 func (t *Tree) recountQuota(prefix string) {
 	sp := statsPath(prefix)
-	n := t.nodes[sp]
-	if n == nil {
+	i := t.lookup(sp)
+	if i == 0 {
 		return
 	}
 	count, bytes := t.subtreeUsage(prefix)
 	var st statsTrack
 	st.set(keyCount, count)
 	st.set(keyBytes, bytes)
-	t.writeStats(sp, n, st.encode())
+	t.writeStats(sp, i, st.encode())
 }
 
 // subtreeUsage returns the number of nodes and the total data length of
 // the subtree at path (zero when it does not exist), skipping
 // /zookeeper/quota and everything below it.
 func (t *Tree) subtreeUsage(path string) (count, bytes int64) {
-	root := t.nodes[path]
-	if root == nil || inQuotaDir(path) {
+	root := t.lookup(path)
+	if root == 0 || inQuotaDir(path) {
 		return 0, 0
 	}
-	stack := []*Node{root}
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
+	t.descend(root, t.quotaDir, func(i uint32) {
 		count++
-		bytes += int64(len(n.data))
-		for _, c := range n.children {
-			if c != t.quotaDir {
-				stack = append(stack, c)
-			}
-		}
-	}
+		bytes += int64(max(t.r(i).dataLen, 0))
+	})
 	return count, bytes
 }
 
-// writeStats replaces the data of the stats node n at path, logging only
+// writeStats replaces the data of the stats node i at path, logging only
 // the data for undo.
-func (t *Tree) writeStats(path string, n *Node, data []byte) {
-	t.log(undoRec{kind: undoData, path: path, data: n.data, i32: n.version, zxid: n.mzxid, time: n.mtime})
-	t.replaceData(n, data)
+func (t *Tree) writeStats(path string, i uint32, data []byte) {
+	t.logData(path, i)
+	t.replaceData(i, data)
 }
 
 // CheckQuota tells whether adding countDelta nodes and bytesDelta bytes at
@@ -131,21 +123,21 @@ func (t *Tree) CheckQuota(path string, countDelta int, bytesDelta int64, enforce
 	if prefix == "" {
 		return false, nil
 	}
-	ln := t.nodes[limitsPath(prefix)]
-	if ln == nil {
+	ln := t.lookup(limitsPath(prefix))
+	if ln == 0 {
 		return false, nil
 	}
-	lim := parseStatsTrack(ln.data)
+	lim := parseStatsTrack(t.data(ln))
 	checkCount := countDelta != 0 && (lim.get(keyCount) > -1 || lim.get(keyCountHardLimit) > -1)
 	checkBytes := bytesDelta != 0 && (lim.get(keyBytes) > -1 || lim.get(keyByteHardLimit) > -1)
 	if !checkCount && !checkBytes {
 		return false, nil
 	}
-	sn := t.nodes[statsPath(prefix)]
-	if sn == nil {
+	sn := t.lookup(statsPath(prefix))
+	if sn == 0 {
 		return false, nil
 	}
-	cur := parseStatsTrack(sn.data)
+	cur := parseStatsTrack(t.data(sn))
 	if checkCount {
 		exceeded, hard := overLimit(cur.get(keyCount)+int64(countDelta), lim.get(keyCount), lim.get(keyCountHardLimit))
 		if exceeded && hard && enforce {

@@ -13,7 +13,7 @@ func setQuota(tr *Tree, prefix, limits string, zxid int64) {
 	dir := quotaPath
 	for _, part := range strings.Split(prefix[1:], "/") {
 		dir += "/" + part
-		if tr.Get(dir) == nil {
+		if _, ok := tr.Get(dir); !ok {
 			tr.Create(dir, nil, open, 0, zxid, 1)
 		}
 	}

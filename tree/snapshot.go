@@ -46,7 +46,7 @@ package tree
 // that order: it accepts children in any order, an ACL list given twice
 // (the copies are merged) and lists no node uses (they are dropped).
 //
-// Nothing derived is stored. DecodeSnapshot recomputes the path map, the
+// Nothing derived is stored. DecodeSnapshot recomputes the path index, the
 // child links, the ephemeral/container/TTL indexes, the ephemeral count,
 // the approximate data size, the ACL reference counts and the quota
 // registrations (a quota is registered exactly when its
@@ -69,6 +69,7 @@ package tree
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -109,8 +110,9 @@ func (t *Tree) EncodeSnapshotDigest(w io.Writer) (uint64, error) {
 	if !ok {
 		bw = bufio.NewWriterSize(w, snapshotBufSize)
 	}
-	e := snapEncoder{w: bw, buf: make([]byte, 0, 256), path: make([]byte, 0, 256), view: liveView}
-	if err := e.encode(t.nodes[rootPath], len(t.nodes), t.acls.byKey); err != nil {
+	v := liveView(t)
+	e := snapEncoder{w: bw, buf: make([]byte, 0, 256), path: make([]byte, 0, 256), v: &v}
+	if err := e.encode(t.count); err != nil {
 		return 0, err
 	}
 	if err := bw.Flush(); err != nil {
@@ -122,25 +124,17 @@ func (t *Tree) EncodeSnapshotDigest(w io.Writer) (uint64, error) {
 // snapEncoder holds the scratch state of one EncodeSnapshot call.
 type snapEncoder struct {
 	w   *bufio.Writer
-	buf []byte               // one node record, reused
-	ids map[*aclEntry]uint64 // ACL list -> id
-	lvl [][]child            // sorted children, one reusable slice per depth
+	buf []byte   // one node record, reused
+	v   *view    // what is encoded: the live tree or a frozen view
+	ids []uint64 // ACL table id -> snapshot ACL id (noACL: not in use)
+	lvl [][]child
 
 	path   []byte // full path of the node being written
 	digest uint64 // sum of the node digests so far
-
-	// view reads one node: a copy of its fields and its children appended
-	// to kids (the live tree, or a frozen view of it).
-	view func(n *Node, kids []child) (Node, []child)
 }
 
-// liveView reads a node of a tree nobody else is changing.
-func liveView(n *Node, kids []child) (Node, []child) {
-	for name, c := range n.children {
-		kids = append(kids, child{name: name, node: c})
-	}
-	return *n, kids
-}
+// noACL marks an ACL table id that no snapshot ACL id was given to.
+const noACL = ^uint64(0)
 
 // encFrame is one node on the depth-first stack: its sorted children, the
 // next one to visit and the length of its path.
@@ -150,75 +144,76 @@ type encFrame struct {
 	pathLen  int
 }
 
-// child is one entry of a node's children map.
+// child is one child of the node being encoded: its name (a slice of its
+// blob) and index.
 type child struct {
-	name string
-	node *Node
+	name []byte
+	i    uint32
 }
 
-// encode writes the tree of count nodes below root, whose ACL lists in
-// use are acls (keyed by their interned key).
-func (e *snapEncoder) encode(root *Node, count int, acls map[string]*aclEntry) error {
+// encode writes the view's tree of count nodes.
+func (e *snapEncoder) encode(count int) error {
 	b := append(e.buf[:0], snapshotMagic...)
 	b = binary.AppendUvarint(b, snapshotVersion)
 	e.buf = b
 	if err := e.flushBuf(); err != nil {
 		return err
 	}
-	if err := e.writeACLs(acls); err != nil {
+	if err := e.writeACLs(); err != nil {
 		return err
-	}
-	if root == nil {
-		return errors.New("tree: encode snapshot: no root")
 	}
 	e.buf = binary.AppendUvarint(e.buf[:0], uint64(count))
 	e.path = append(e.path[:0], rootPath...)
-	rn, kids := e.read(root, 0)
-	if err := e.writeNode(&rn); err != nil {
+	root := e.v.get(rootIdx)
+	if err := e.writeNode(&root); err != nil {
 		return err
 	}
 	written := 1
-	stack := []encFrame{{children: kids, pathLen: 0}}
+	stack := []encFrame{{children: e.children(&root, 0), pathLen: 0}}
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
 		if top.next == len(top.children) {
 			stack = stack[:len(stack)-1]
 			continue
 		}
-		name, node := top.children[top.next].name, top.children[top.next].node
+		c := top.children[top.next]
 		top.next++
 		depth := len(stack)
 		b := binary.AppendUvarint(e.buf[:0], uint64(depth))
-		b = binary.AppendUvarint(b, uint64(len(name)))
-		e.buf = append(b, name...)
-		e.path = append(append(e.path[:top.pathLen], '/'), name...)
-		n, kids := e.read(node, depth)
-		if err := e.writeNode(&n); err != nil {
+		b = binary.AppendUvarint(b, uint64(len(c.name)))
+		e.buf = append(b, c.name...)
+		e.path = append(append(e.path[:top.pathLen], '/'), c.name...)
+		r := e.v.get(c.i)
+		if err := e.writeNode(&r); err != nil {
 			return err
 		}
 		written++
-		if len(kids) > 0 {
-			stack = append(stack, encFrame{children: kids, pathLen: len(e.path)})
+		if r.first != 0 {
+			stack = append(stack, encFrame{children: e.children(&r, depth), pathLen: len(e.path)})
 		}
 	}
 	if written != count {
-		return errors.New("tree: encode snapshot: child links and path map disagree")
+		return errors.New("tree: encode snapshot: child links and node count disagree")
 	}
 	return nil
 }
 
 // writeACLs writes the ACL lists in use, sorted by key, and numbers them.
-func (e *snapEncoder) writeACLs(acls map[string]*aclEntry) error {
-	keys := make([]string, 0, len(acls))
-	for k := range acls {
-		keys = append(keys, k)
+func (e *snapEncoder) writeACLs() error {
+	acls := e.v.acls
+	used := make([]uint32, 0, len(acls))
+	e.ids = make([]uint64, len(acls))
+	for id := range acls {
+		e.ids[id] = noACL
+		if acls[id].refs > 0 {
+			used = append(used, uint32(id))
+		}
 	}
-	slices.Sort(keys)
-	e.ids = make(map[*aclEntry]uint64, len(keys))
-	e.buf = binary.AppendUvarint(e.buf[:0], uint64(len(keys)))
-	for i, k := range keys {
-		entry := acls[k]
-		e.ids[entry] = uint64(i)
+	slices.SortFunc(used, func(a, b uint32) int { return strings.Compare(acls[a].key, acls[b].key) })
+	e.buf = binary.AppendUvarint(e.buf[:0], uint64(len(used)))
+	for i, id := range used {
+		entry := &acls[id]
+		e.ids[id] = uint64(i)
 		b := binary.AppendUvarint(e.buf, uint64(len(entry.acl)))
 		for _, a := range entry.acl {
 			b = binary.AppendUvarint(b, uint64(uint32(a.Perms)))
@@ -235,14 +230,14 @@ func (e *snapEncoder) writeACLs(acls map[string]*aclEntry) error {
 
 // writeNode appends n's fields to whatever e.buf already holds (the depth
 // and name, or the node count before the root) and writes it all, data
-// last and straight from the node.
-func (e *snapEncoder) writeNode(n *Node) error {
-	id, ok := e.ids[n.acl]
-	if !ok {
+// last and straight from the blob.
+func (e *snapEncoder) writeNode(n *rec) error {
+	if int(n.acl) >= len(e.ids) || e.ids[n.acl] == noACL {
 		return errors.New("tree: encode snapshot: node ACL not interned")
 	}
-	e.digest += nodeDigest(e.path, n)
-	b := binary.AppendUvarint(e.buf, id)
+	data := blobData(&e.v.blobs, n)
+	e.digest += nodeDigest(e.path, n, data, e.v.acls[n.acl].key)
+	b := binary.AppendUvarint(e.buf, e.ids[n.acl])
 	b = binary.AppendVarint(b, n.czxid)
 	b = binary.AppendVarint(b, n.mzxid-n.czxid)
 	b = binary.AppendVarint(b, n.pzxid-n.czxid)
@@ -252,17 +247,17 @@ func (e *snapEncoder) writeNode(n *Node) error {
 	b = binary.AppendVarint(b, int64(n.version))
 	b = binary.AppendVarint(b, int64(n.cversion))
 	b = binary.AppendVarint(b, int64(n.aversion))
-	if n.data == nil {
+	if data == nil {
 		b = append(b, 0)
 	} else {
-		b = binary.AppendUvarint(b, uint64(len(n.data))+1)
+		b = binary.AppendUvarint(b, uint64(len(data))+1)
 	}
 	e.buf = b
 	if err := e.flushBuf(); err != nil {
 		return err
 	}
-	if len(n.data) > 0 {
-		if _, err := e.w.Write(n.data); err != nil {
+	if len(data) > 0 {
+		if _, err := e.w.Write(data); err != nil {
 			return fmtWrite(err)
 		}
 	}
@@ -278,17 +273,24 @@ func (e *snapEncoder) flushBuf() error {
 	return nil
 }
 
-// read returns a copy of n's fields and its children sorted by name, in
-// the scratch slice of the given depth (valid until a node of the same
-// depth is read again).
-func (e *snapEncoder) read(n *Node, depth int) (Node, []child) {
+// children returns the children of the node with record r, sorted by name,
+// in the scratch slice of the given depth (valid until a node of the same
+// depth is read again). The list is read under one hold of the lock.
+func (e *snapEncoder) children(r *rec, depth int) []child {
 	for len(e.lvl) <= depth {
 		e.lvl = append(e.lvl, nil)
 	}
-	fields, list := e.view(n, e.lvl[depth][:0])
-	slices.SortFunc(list, func(a, b child) int { return strings.Compare(a.name, b.name) })
+	list := e.lvl[depth][:0]
+	e.v.lock()
+	for c := r.first; c != 0; {
+		cr := e.v.at(c)
+		list = append(list, child{name: e.v.blobs.bytes(cr.blob, int(cr.nameLen)), i: c})
+		c = cr.next
+	}
+	e.v.unlock()
+	slices.SortFunc(list, func(a, b child) int { return bytes.Compare(a.name, b.name) })
 	e.lvl[depth] = list
-	return fields, list
+	return list
 }
 
 func appendStr(b []byte, s string) []byte {

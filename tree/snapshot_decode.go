@@ -66,21 +66,18 @@ type snapDecoder struct {
 	r    byteReader
 	err  error
 	node int64  // index of the node being read (-1 before the root)
-	buf  []byte // path scratch
+	buf  []byte // path of the node being read
 	// digest is the sum of the node digests so far.
 	digest uint64
-	size   int64     // input size bound, 0 when unknown
-	kids   [][]child // children collected per depth, reused
-	slab   []Node    // nodes not yet handed out (newNode)
-	arena  []byte    // data bytes not yet handed out (arenaBytes)
+	size   int64 // input size bound, 0 when unknown
+	t      *Tree
 }
 
-// decFrame is one ancestor of the next node: its children are collected
-// while its subtree is read and linked once, into a map of the right size,
-// when the subtree ends.
+// decFrame is one ancestor of the next node: its index and the length of
+// its path in d.buf (0 for the root, whose children add "/name").
 type decFrame struct {
-	path string
-	node *Node
+	i       uint32
+	pathLen int
 }
 
 // minSnapNodeBytes is the fewest bytes a non-root node takes in a
@@ -96,14 +93,8 @@ func (d *snapDecoder) decode() *Tree {
 	if v := d.uvarint(); d.err == nil && v != snapshotVersion {
 		d.bad("version %d", v)
 	}
-	t := &Tree{
-		acls:       newACLTable(),
-		ephemerals: make(map[int64]map[string]struct{}),
-		containers: make(map[string]struct{}),
-		ttls:       make(map[string]struct{}),
-		quotas:     make(map[string]struct{}),
-	}
-	entries := d.acls(&t.acls)
+	acls := newACLTable()
+	ids := d.acls(&acls)
 	count := d.uvarint()
 	if d.err != nil {
 		return nil
@@ -116,23 +107,24 @@ func (d *snapDecoder) decode() *Tree {
 	if d.size > 0 {
 		trusted = max(trusted, uint64(d.size)/minSnapNodeBytes)
 	}
-	t.nodes = make(map[string]*Node, min(count, trusted))
+	t := newTree(int(min(count, trusted)))
+	t.acls = acls
+	d.t = t
 
 	d.node = 0
-	root := d.fields(entries)
-	if d.err != nil {
+	root := t.slab.alloc()
+	if !d.fields(root, nil, ids) {
 		return nil
 	}
-	if root.owner != 0 {
-		d.bad("root owner %#x", root.owner)
+	if o := t.r(root).owner; o != 0 {
+		d.bad("root owner %#x", o)
 		return nil
 	}
-	t.nodes[rootPath] = root
-	t.dataSize = javaLength(rootPath) + int64(len(root.data))
-	d.digest = nodeDigest(rootPath, root)
+	t.count = 1
+	t.dataSize = javaLength(rootPath) + int64(max(t.r(root).dataLen, 0))
+	d.digest = d.nodeDigest([]byte(rootPath), root)
 
-	stack := []decFrame{{path: rootPath, node: root}}
-	d.frame(0)
+	stack := []decFrame{{i: root}}
 	for i := uint64(1); i < count && d.err == nil; i++ {
 		d.node = int64(i)
 		depth := d.uvarint()
@@ -143,84 +135,64 @@ func (d *snapDecoder) decode() *Tree {
 			d.bad("depth %d below a node of depth %d", depth, len(stack)-1)
 			break
 		}
-		stack = d.pop(stack, int(depth))
+		stack = stack[:depth]
 		parent := stack[depth-1]
-		path, name := d.path(parent.path)
+		name := d.name(parent.pathLen)
 		if d.err != nil {
 			break
 		}
-		n := d.fields(entries)
-		if d.err != nil {
+		n := t.slab.alloc()
+		if !d.fields(n, name, ids) {
 			break
 		}
-		before := len(t.nodes)
-		t.index(path, n)
-		if len(t.nodes) == before {
-			// index replaced a node: the tree is inconsistent now, but
-			// it is dropped with the error.
-			d.bad("duplicate node %q", path)
+		t.link(parent.i, n)
+		if !t.indexAdd(n) {
+			d.bad("duplicate node %q", d.buf)
 			break
 		}
-		d.kids[depth-1] = append(d.kids[depth-1], child{name: name, node: n})
-		d.digest += nodeDigest(path, n)
-		if name == limitsName {
-			if prefix, ok := quotaNodePrefix(parent.path); ok {
+		indexNode(t, d.buf, n)
+		d.digest += d.nodeDigest(d.buf, n)
+		if string(name) == limitsName {
+			parentPath := rootPath
+			if parent.pathLen > 0 {
+				parentPath = string(d.buf[:parent.pathLen])
+			}
+			if prefix, ok := quotaNodePrefix(parentPath); ok {
 				t.quotas[prefix] = struct{}{}
 			}
 		}
-		stack = append(stack, decFrame{path: path, node: n})
-		d.frame(len(stack) - 1)
+		stack = append(stack, decFrame{i: n, pathLen: len(d.buf)})
 	}
 	if d.err != nil {
 		return nil
 	}
-	d.pop(stack, 0)
 	for _, p := range []string{procPath, quotaPath, configPath} {
-		if t.nodes[p] == nil {
+		if t.lookup(p) == 0 {
 			d.bad("pre-created node %s missing", p)
 			return nil
 		}
 	}
-	t.quotaDir = t.nodes[quotaPath]
-	for key, e := range t.acls.byKey {
-		if e.refs == 0 {
-			delete(t.acls.byKey, key) // listed but unused: forget it
+	t.quotaDir = t.lookup(quotaPath)
+	for id := range t.acls.entries {
+		if e := &t.acls.entries[id]; e.refs == 0 {
+			e.refs = 1 // listed but unused: forget it
+			t.acls.release(uint32(id))
 		}
 	}
 	return t
 }
 
-// frame prepares the children buffer of the frame at depth.
-func (d *snapDecoder) frame(depth int) {
-	for len(d.kids) <= depth {
-		d.kids = append(d.kids, nil)
-	}
-	d.kids[depth] = d.kids[depth][:0]
-}
-
-// pop ends the subtrees of the frames at depth and deeper, linking each
-// one's collected children, and returns the stack cut to depth.
-func (d *snapDecoder) pop(stack []decFrame, depth int) []decFrame {
-	for i := len(stack) - 1; i >= depth; i-- {
-		kids := d.kids[i]
-		if len(kids) > 0 {
-			m := make(map[string]*Node, len(kids))
-			for _, c := range kids {
-				m[c.name] = c.node
-			}
-			stack[i].node.children = m
-		}
-		clear(kids)
-		d.kids[i] = kids[:0]
-	}
-	return stack[:depth]
+// nodeDigest hashes decoded node i at path.
+func (d *snapDecoder) nodeDigest(path []byte, i uint32) uint64 {
+	r := d.t.r(i)
+	return nodeDigest(path, r, d.t.data(i), d.t.acls.entries[r.acl].key)
 }
 
 // acls reads the ACL lists and interns them in table; identical lists
-// share one entry. It returns the entries by id.
-func (d *snapDecoder) acls(table *aclTable) []*aclEntry {
+// share one entry. It returns the table ids by snapshot ACL id.
+func (d *snapDecoder) acls(table *aclTable) []uint32 {
 	count := d.uvarint()
-	entries := make([]*aclEntry, 0, min(count, maxSnapPrealloc))
+	ids := make([]uint32, 0, min(count, maxSnapPrealloc))
 	var key []byte
 	for i := uint64(0); i < count && d.err == nil; i++ {
 		n := d.uvarint()
@@ -238,24 +210,24 @@ func (d *snapDecoder) acls(table *aclTable) []*aclEntry {
 			break
 		}
 		key = appendKey(key[:0], acl)
-		e := table.byKey[string(key)]
-		if e == nil {
-			e = &aclEntry{acl: acl, key: string(key)}
-			table.byKey[e.key] = e
+		id, ok := table.byKey[string(key)]
+		if !ok {
+			id = table.add(acl, string(key), 0)
 		}
-		entries = append(entries, e)
+		ids = append(ids, id)
 	}
-	return entries
+	return ids
 }
 
-// fields reads one node's fields into a new node holding a reference to
-// its ACL entry.
-func (d *snapDecoder) fields(entries []*aclEntry) *Node {
+// fields reads one node's fields and data into the zeroed record i, whose
+// name (nil for the root) is stored in the blob before the data, and
+// takes a reference to its ACL entry. It reports whether all went well.
+func (d *snapDecoder) fields(i uint32, name []byte, ids []uint32) bool {
 	id := d.uvarint()
-	if d.err == nil && id >= uint64(len(entries)) {
-		d.bad("ACL id %d of %d", id, len(entries))
+	if d.err == nil && id >= uint64(len(ids)) {
+		d.bad("ACL id %d of %d", id, len(ids))
 	}
-	n := d.newNode()
+	var n rec
 	n.czxid = d.varint()
 	n.mzxid = n.czxid + d.varint()
 	n.pzxid = n.czxid + d.varint()
@@ -265,43 +237,72 @@ func (d *snapDecoder) fields(entries []*aclEntry) *Node {
 	n.version = d.int32()
 	n.cversion = d.int32()
 	n.aversion = d.int32()
-	n.data = d.nbytes()
+	n.nameLen = uint32(len(name))
+	n.blob, n.dataLen = d.blob(name)
+	if d.err != nil {
+		return false
+	}
+	n.acl = ids[id]
+	d.t.acls.entries[n.acl].refs++
+	*d.t.r(i) = n
+	return true
+}
+
+// blob reads a nullable byte string (nil stays nil, empty stays empty)
+// and stores name followed by it in a new blob.
+func (d *snapDecoder) blob(name []byte) (uint32, int32) {
+	l := d.uvarint()
+	if d.err != nil {
+		return 0, 0
+	}
+	if l == 0 {
+		return storeBlob(&d.t.blobs, name, nil), -1
+	}
+	l--
+	if l > maxSnapData {
+		d.bad("data length %d", l)
+		return 0, 0
+	}
+	total := len(name) + int(l)
+	switch {
+	case total == 0:
+		return 0, 0
+	case total <= maxSmallUnits*blobUnit || l <= snapChunk:
+		ref := d.t.blobs.alloc(total)
+		b := d.t.blobs.bytes(ref, total)
+		d.full(b[copy(b, name):])
+		return ref, int32(l)
+	}
+	b := d.appendN(append(make([]byte, 0, len(name)+snapChunk), name...), int(l))
+	if d.err != nil {
+		return 0, 0
+	}
+	return d.t.blobs.adoptBig(b), int32(l)
+}
+
+// name reads a child name and appends "/name" to the parent's path, cut
+// to parentLen in d.buf; it returns the name (a slice of d.buf).
+func (d *snapDecoder) name(parentLen int) []byte {
+	l := d.uvarint()
 	if d.err != nil {
 		return nil
 	}
-	e := entries[id]
-	e.refs++
-	n.acl = e
-	return n
-}
-
-// path reads a child name and returns the child's full path under parent
-// and the name (a substring of the path).
-func (d *snapDecoder) path(parent string) (path, name string) {
-	l := d.uvarint()
-	if d.err != nil {
-		return "", ""
-	}
 	if l == 0 || l > maxSnapName {
 		d.bad("name length %d", l)
-		return "", ""
+		return nil
 	}
-	b := append(d.buf[:0], parent...)
-	if parent != rootPath {
-		b = append(b, '/')
-	}
+	b := append(d.buf[:parentLen], '/')
 	start := len(b)
 	b = d.appendN(b, int(l))
 	d.buf = b
 	if d.err != nil {
-		return "", ""
+		return nil
 	}
 	if bytes.IndexByte(b[start:], '/') >= 0 {
 		d.bad("name %q holds '/'", b[start:])
-		return "", ""
+		return nil
 	}
-	path = string(b)
-	return path, path[start:]
+	return b[start:]
 }
 
 // str reads a string of at most maxSnapName bytes.
@@ -316,66 +317,6 @@ func (d *snapDecoder) str() string {
 	}
 	d.buf = d.appendN(d.buf[:0], int(l))
 	return string(d.buf)
-}
-
-// nbytes reads a nullable byte string: nil stays nil, empty stays empty.
-func (d *snapDecoder) nbytes() []byte {
-	l := d.uvarint()
-	if d.err != nil || l == 0 {
-		return nil
-	}
-	if l-1 > maxSnapData {
-		d.bad("data length %d", l-1)
-		return nil
-	}
-	if l-1 <= arenaMaxData {
-		b := d.arenaBytes(int(l - 1))
-		d.full(b)
-		return b
-	}
-	if l-1 <= snapChunk {
-		b := make([]byte, l-1)
-		d.full(b)
-		return b
-	}
-	return d.appendN(nil, int(l-1))
-}
-
-// Decoded nodes and their (small) data are carved out of larger blocks:
-// a million znodes then cost a few thousand allocations instead of two
-// million, load faster and waste no size-class slack. A block stays
-// allocated while any node or data slice carved from it is alive, so a
-// tree that later replaces most of its data keeps some blocks pinned by
-// the survivors: at most nodeSlab nodes or arenaBlock bytes per survivor.
-const (
-	nodeSlab     = 256
-	arenaBlock   = 64 << 10
-	arenaMaxData = 1 << 10 // larger data gets its own allocation
-)
-
-// newNode returns a zeroed node from the decoder's slab.
-func (d *snapDecoder) newNode() *Node {
-	if len(d.slab) == 0 {
-		d.slab = make([]Node, nodeSlab)
-	}
-	n := &d.slab[0]
-	d.slab = d.slab[1:]
-	return n
-}
-
-// arenaBytes returns n bytes (a non-nil empty slice for 0) from the
-// decoder's arena, capped so that an append can never spill into a
-// neighbour.
-func (d *snapDecoder) arenaBytes(n int) []byte {
-	if n == 0 {
-		return []byte{}
-	}
-	if len(d.arena) < n {
-		d.arena = make([]byte, arenaBlock)
-	}
-	b := d.arena[:n:n]
-	d.arena = d.arena[n:]
-	return b
 }
 
 // appendN appends n bytes read from the input to b, growing b in chunks

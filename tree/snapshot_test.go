@@ -113,7 +113,7 @@ func TestSnapshotKeepsEveryField(t *testing.T) {
 	tr.SetACL("/zookeeper/config", digestACL)
 	tr.Create("/big", bytes.Repeat([]byte{0xfe}, 3*snapChunk+5), open, 0, math.MaxInt64, math.MaxInt64)
 	tr.Create("/ü∂", []byte("unicode"), open, 0, 14, 14)
-	n := tr.Get("/eph")
+	n := mustGet(t, tr, "/eph").rec()
 	n.version, n.cversion, n.aversion = math.MinInt32, math.MaxInt32, -1
 
 	got := decodeTree(t, encodeTree(t, tr))
@@ -121,17 +121,17 @@ func TestSnapshotKeepsEveryField(t *testing.T) {
 		t.Fatalf("decoded tree differs\nwant:\n%s\ngot:\n%s", want, have)
 	}
 	checkIndexes(t, got, nil)
-	if d := got.Get("/null").Data(); d == nil || len(d) != 0 {
+	if d := mustGet(t, got, "/null").Data(); d == nil || len(d) != 0 {
 		t.Errorf("/null data = %v, want empty non-nil", d)
 	}
-	if d := got.Get("/empty").Data(); d != nil {
+	if d := mustGet(t, got, "/empty").Data(); d != nil {
 		t.Errorf("/empty data = %v, want nil", d)
 	}
-	if got.Get("/con").StoredCversion() != 1 || got.Get("/eph").StoredCversion() != math.MaxInt32 {
-		t.Errorf("stored cversions not kept: %d, %d", got.Get("/con").StoredCversion(), got.Get("/eph").StoredCversion())
+	if mustGet(t, got, "/con").StoredCversion() != 1 || mustGet(t, got, "/eph").StoredCversion() != math.MaxInt32 {
+		t.Errorf("stored cversions not kept: %d, %d", mustGet(t, got, "/con").StoredCversion(), mustGet(t, got, "/eph").StoredCversion())
 	}
-	if got.Get("/ttl").Owner() != proto.TTLOwnerMask|proto.MaxTTL {
-		t.Errorf("TTL owner = %#x", got.Get("/ttl").Owner())
+	if mustGet(t, got, "/ttl").Owner() != proto.TTLOwnerMask|proto.MaxTTL {
+		t.Errorf("TTL owner = %#x", mustGet(t, got, "/ttl").Owner())
 	}
 }
 
@@ -207,18 +207,18 @@ func TestDigestSeesEveryField(t *testing.T) {
 		name string
 		mut  func(tr *Tree)
 	}{
-		{"data", func(tr *Tree) { tr.Get("/a").data = []byte("date") }},
-		{"nil to empty", func(tr *Tree) { tr.Get("/a/b").data = []byte{} }},
-		{"acl", func(tr *Tree) { tr.replaceACL(tr.Get("/a"), readOK) }},
-		{"czxid", func(tr *Tree) { tr.Get("/a").czxid++ }},
-		{"mzxid", func(tr *Tree) { tr.Get("/a").mzxid++ }},
-		{"pzxid", func(tr *Tree) { tr.Get("/a").pzxid++ }},
-		{"ctime", func(tr *Tree) { tr.Get("/a").ctime++ }},
-		{"mtime", func(tr *Tree) { tr.Get("/a").mtime++ }},
-		{"owner", func(tr *Tree) { tr.Get("/a/b").owner = 1 }},
-		{"version", func(tr *Tree) { tr.Get("/a").version++ }},
-		{"cversion", func(tr *Tree) { tr.Get("/a").cversion++ }},
-		{"aversion", func(tr *Tree) { tr.Get("/a").aversion++ }},
+		{"data", func(tr *Tree) { tr.replaceData(tr.lookup("/a"), []byte("date")) }},
+		{"nil to empty", func(tr *Tree) { tr.replaceData(tr.lookup("/a/b"), []byte{}) }},
+		{"acl", func(tr *Tree) { tr.replaceACL(tr.lookup("/a"), readOK) }},
+		{"czxid", func(tr *Tree) { tr.r(tr.lookup("/a")).czxid++ }},
+		{"mzxid", func(tr *Tree) { tr.r(tr.lookup("/a")).mzxid++ }},
+		{"pzxid", func(tr *Tree) { tr.r(tr.lookup("/a")).pzxid++ }},
+		{"ctime", func(tr *Tree) { tr.r(tr.lookup("/a")).ctime++ }},
+		{"mtime", func(tr *Tree) { tr.r(tr.lookup("/a")).mtime++ }},
+		{"owner", func(tr *Tree) { tr.r(tr.lookup("/a/b")).owner = 1 }},
+		{"version", func(tr *Tree) { tr.r(tr.lookup("/a")).version++ }},
+		{"cversion", func(tr *Tree) { tr.r(tr.lookup("/a")).cversion++ }},
+		{"aversion", func(tr *Tree) { tr.r(tr.lookup("/a")).aversion++ }},
 		{"extra node", func(tr *Tree) { tr.Create("/c", nil, open, 0, 5, 5) }},
 		{"swap data", func(tr *Tree) {
 			tr.Create("/x1", []byte("1"), open, 0, 5, 5)

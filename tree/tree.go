@@ -9,8 +9,11 @@ import (
 // Tree is the ZooKeeper data tree with its indexes. It is not safe for
 // concurrent use; one owner (the state machine) calls every method.
 type Tree struct {
-	nodes map[string]*Node // every node by full path; "/" is the root
+	slab  slab      // node records (store.go)
+	blobs blobStore // names and data (blob.go)
+	index pathIndex // (parent, name) -> node (index.go)
 	acls  aclTable
+	count int // live nodes, "/" included
 
 	ephemerals     map[int64]map[string]struct{} // session id -> paths
 	ephemeralCount int
@@ -19,16 +22,25 @@ type Tree struct {
 	dataSize       int64 // sum over nodes of javaLength(path) + len(data)
 
 	quotas   map[string]struct{} // registered quota prefixes ("/a/b")
-	quotaDir *Node               // /zookeeper/quota, never counted by quotas
+	quotaDir uint32              // /zookeeper/quota, never counted by quotas
 
 	inTxn bool
 	undo  []undoRec
 
-	// frozen is the open frozen view, if any; epoch numbers the views
-	// (nodes created while view e is open carry epoch e).
-	frozen  *Frozen
-	epoch   uint32
+	frozen  *Frozen   // the open frozen view, if any
 	scratch [][]child // snapshot encoder buffers kept between views
+}
+
+// newTree returns a tree without nodes, its path index sized for hint.
+func newTree(hint int) *Tree {
+	return &Tree{
+		index:      newPathIndex(hint),
+		acls:       newACLTable(),
+		ephemerals: make(map[int64]map[string]struct{}),
+		containers: make(map[string]struct{}),
+		ttls:       make(map[string]struct{}),
+		quotas:     make(map[string]struct{}),
+	}
 }
 
 // New returns a tree holding only the pre-created nodes: "/", "/zookeeper"
@@ -37,40 +49,31 @@ type Tree struct {
 // stats; their stored cversions stay 0, so "/" shows cversion -1 and
 // "/zookeeper" cversion -2.
 func New() *Tree {
-	t := &Tree{
-		nodes:      make(map[string]*Node),
-		acls:       newACLTable(),
-		ephemerals: make(map[int64]map[string]struct{}),
-		containers: make(map[string]struct{}),
-		ttls:       make(map[string]struct{}),
-		quotas:     make(map[string]struct{}),
-	}
-	root := &Node{data: []byte{}, acl: t.acls.acquire(proto.OpenACLUnsafe)}
-	t.nodes[rootPath] = root
+	t := newTree(0)
+	root := t.slab.alloc()
+	*t.r(root) = rec{acl: t.acls.acquire(proto.OpenACLUnsafe)}
+	t.count = 1
 	t.dataSize = javaLength(rootPath)
-	t.attach(procPath, &Node{data: []byte{}, acl: t.acls.acquire(proto.OpenACLUnsafe)})
-	t.attach(quotaPath, &Node{data: []byte{}, acl: t.acls.acquire(proto.OpenACLUnsafe)})
-	t.attach(configPath, &Node{data: []byte{}, acl: t.acls.acquire(proto.ReadACLUnsafe), aversion: -1})
-	t.quotaDir = t.nodes[quotaPath]
+	t.attach(procPath, rec{acl: t.acls.acquire(proto.OpenACLUnsafe)}, []byte{})
+	t.quotaDir = t.attach(quotaPath, rec{acl: t.acls.acquire(proto.OpenACLUnsafe)}, []byte{})
+	t.attach(configPath, rec{acl: t.acls.acquire(proto.ReadACLUnsafe), aversion: -1}, []byte{})
 	return t
 }
 
-// Get returns the node at path, or nil when there is none.
+// Get returns the node at path and whether it exists.
 //
 // As in ZooKeeper, whose node map holds the root under both "/" and "",
 // the empty path names the root (reads do not validate paths, so a
 // getData("") answers with the root).
-func (t *Tree) Get(path string) *Node {
-	if path == "" {
-		path = "/"
-	}
-	return t.nodes[path]
+func (t *Tree) Get(path string) (Node, bool) {
+	i := t.lookup(path)
+	return Node{t: t, i: i}, i != 0
 }
 
 // NodeCount returns the number of znodes, "/" included (4 in a new tree).
 // ZooKeeper's zk_znode_count is one higher: its node map also holds "" as
 // an alias of the root.
-func (t *Tree) NodeCount() int { return len(t.nodes) }
+func (t *Tree) NodeCount() int { return t.count }
 
 // ApproximateDataSize returns, as ZooKeeper computes it, the sum over all
 // nodes of the path length (UTF-16 units) plus the data length.
@@ -83,36 +86,60 @@ func (t *Tree) AllChildrenNumber(path string) int {
 	if path == "" {
 		// ZooKeeper counts every key of its node map below "", which is
 		// every node but the "" alias itself.
-		return len(t.nodes)
+		return t.count
 	}
-	n := t.nodes[path]
-	if n == nil {
+	i := t.lookup(path)
+	switch i {
+	case 0:
 		return 0
+	case rootIdx:
+		return t.count - 1
 	}
-	if n == t.nodes[rootPath] {
-		return len(t.nodes) - 1
-	}
-	return countDescendants(n, nil)
+	count := 0
+	t.descend(i, 0, func(uint32) { count++ })
+	return count - 1
 }
 
-// countDescendants counts the nodes below n, skipping the subtree of skip.
-func countDescendants(n, skip *Node) int {
-	count := 0
-	stack := []*Node{n}
+// descend calls fn for node i and every node below it, depth first,
+// skipping the subtree of skip (0: none).
+func (t *Tree) descend(i, skip uint32, fn func(uint32)) {
+	stack := []uint32{i}
 	for len(stack) > 0 {
 		cur := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		for _, c := range cur.children {
-			if c == skip {
-				continue
-			}
-			count++
-			if len(c.children) > 0 {
+		fn(cur)
+		for c := t.r(cur).first; c != 0; c = t.r(c).next {
+			if c != skip {
 				stack = append(stack, c)
 			}
 		}
 	}
-	return count
+}
+
+// walk calls fn with the full path of every node, depth first from the
+// root. The path slice is reused between calls.
+func (t *Tree) walk(fn func(path []byte, i uint32)) {
+	type frame struct {
+		next    uint32 // next child to visit
+		pathLen int
+	}
+	path := []byte(rootPath)
+	fn(path, rootIdx)
+	stack := []frame{{next: t.r(rootIdx).first, pathLen: 0}}
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		c := top.next
+		if c == 0 {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		top.next = t.r(c).next
+		path = append(append(path[:top.pathLen], '/'), t.name(c)...)
+		fn(path, c)
+		if first := t.r(c).first; first != 0 {
+			stack = append(stack, frame{next: first, pathLen: len(path)})
+		}
+	}
 }
 
 // Ephemerals returns the paths of the ephemeral nodes owned by session,

@@ -52,7 +52,7 @@ func TestNewTree(t *testing.T) {
 	if tr.ApproximateDataSize() != 44 {
 		t.Errorf("ApproximateDataSize = %d, want 44 (ZooKeeper's figure)", tr.ApproximateDataSize())
 	}
-	if tr.Get("/missing") != nil {
+	if _, ok := tr.Get("/missing"); ok {
 		t.Error("Get of a missing path returned a node")
 	}
 	checkIndexes(t, tr, nil)
@@ -232,7 +232,7 @@ func TestVersionWraps(t *testing.T) {
 	tr := New()
 	tr.Create("/a", nil, open, 0, 1, 1)
 	n := mustGet(t, tr, "/a")
-	n.version = math.MaxInt32
+	n.rec().version = math.MaxInt32
 	tr.SetData("/a", nil, 2, 2)
 	if n.Version() != math.MinInt32 {
 		t.Errorf("version after MaxInt32 = %d, want MinInt32", n.Version())
@@ -243,7 +243,7 @@ func TestCversionWraps(t *testing.T) {
 	tr := New()
 	tr.Create("/p", nil, open, 0, 1, 1)
 	p := mustGet(t, tr, "/p")
-	p.cversion = math.MaxInt32
+	p.rec().cversion = math.MaxInt32
 	tr.Create("/p/c", nil, open, 0, 2, 2)
 	if p.StoredCversion() != math.MinInt32 {
 		t.Errorf("stored cversion = %d, want MinInt32", p.StoredCversion())
@@ -355,8 +355,8 @@ func TestChildrenSorted(t *testing.T) {
 	for _, name := range []string{"a", "b", "c10", "c2"} {
 		tr.Delete("/p/"+name, 10)
 	}
-	if n.children != nil {
-		t.Error("childless node keeps a children map")
+	if r := n.rec(); r.first != 0 || r.nkids != 0 {
+		t.Error("childless node keeps child links")
 	}
 }
 

@@ -1,26 +1,31 @@
 package tree
 
-import "github.com/zkd-io/zkd/proto"
+import (
+	"bytes"
+
+	"github.com/zkd-io/zkd/proto"
+)
 
 // undoKind names the inverse of one primitive change.
 type undoKind uint8
 
 const (
 	undoCreate undoKind = iota + 1 // detach path; parent cversion = i32, pzxid = zxid
-	undoDelete                     // reattach node at path; parent pzxid = zxid
+	undoDelete                     // recreate node (fields, data, acl) at path; parent pzxid = zxid
 	undoData                       // node data = data, version = i32, mzxid = zxid, mtime = time
 	undoACL                        // node acl = acl, aversion = i32
 	undoQuota                      // quota prefix path registered = flag
 )
 
 // undoRec records what one change overwrote. One flat struct (no
-// interfaces) keeps the log a single allocation-free slice in steady state.
+// interfaces) keeps the log a single slice. Data is a copy: the blob it
+// came from may be reused as soon as the change is made.
 type undoRec struct {
 	kind undoKind
 	flag bool
 	i32  int32
 	path string
-	node *Node
+	node rec // undoDelete: the deleted node's fields
 	data []byte
 	acl  []proto.ACL
 	zxid int64
@@ -62,7 +67,7 @@ func (t *Tree) Rollback() {
 
 func (t *Tree) endTxn() {
 	t.inTxn = false
-	clear(t.undo) // drop references to old data and nodes
+	clear(t.undo) // drop references to old data
 	if cap(t.undo) > maxKeptUndo {
 		t.undo = nil
 	} else {
@@ -77,35 +82,40 @@ func (t *Tree) log(r undoRec) {
 	}
 }
 
+// logData records node i's data, version, mzxid and mtime when a
+// transaction is open.
+func (t *Tree) logData(path string, i uint32) {
+	if !t.inTxn {
+		return
+	}
+	r := t.r(i)
+	t.log(undoRec{kind: undoData, path: path, data: bytes.Clone(t.data(i)), i32: r.version, zxid: r.mzxid, time: r.mtime})
+}
+
 // revert applies the inverse of one recorded change.
 func (t *Tree) revert(r *undoRec) {
 	switch r.kind {
 	case undoCreate:
-		t.detach(r.path)
-		parent := t.nodes[ParentOf(r.path)]
-		t.touch(parent)
-		parent.cversion = r.i32
-		parent.pzxid = r.zxid
+		t.detach(r.path, t.lookup(r.path))
+		pr := t.w(t.lookup(ParentOf(r.path)))
+		pr.cversion = r.i32
+		pr.pzxid = r.zxid
 	case undoDelete:
 		n := r.node
-		t.touch(n)
-		n.acl = t.acls.acquire(n.acl.acl)
-		t.attach(r.path, n)
-		parent := t.nodes[ParentOf(r.path)]
-		t.touch(parent)
-		parent.pzxid = r.zxid
+		n.acl = t.acls.acquire(r.acl)
+		t.attach(r.path, n, r.data)
+		t.w(t.lookup(ParentOf(r.path))).pzxid = r.zxid
 	case undoData:
-		n := t.nodes[r.path]
-		t.touch(n)
-		t.replaceData(n, r.data)
+		i := t.lookup(r.path)
+		t.replaceData(i, r.data)
+		n := t.w(i)
 		n.version = r.i32
 		n.mzxid = r.zxid
 		n.mtime = r.time
 	case undoACL:
-		n := t.nodes[r.path]
-		t.touch(n)
-		t.replaceACL(n, r.acl)
-		n.aversion = r.i32
+		i := t.lookup(r.path)
+		t.replaceACL(i, r.acl)
+		t.w(i).aversion = r.i32
 	case undoQuota:
 		if r.flag {
 			t.quotas[r.path] = struct{}{}

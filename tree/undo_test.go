@@ -43,12 +43,12 @@ func TestRollbackRestoresEverything(t *testing.T) {
 	tr.Begin()
 	tr.Create("/kept", []byte("k"), open, 0, 11, 11)
 	tr.Commit()
-	if tr.Get("/kept") == nil || len(tr.undo) != 0 || tr.inTxn {
+	if _, ok := tr.Get("/kept"); !ok || len(tr.undo) != 0 || tr.inTxn {
 		t.Error("commit lost the change or kept the log")
 	}
 	tr.Begin()
 	tr.Rollback()
-	if tr.Get("/kept") == nil {
+	if _, ok := tr.Get("/kept"); !ok {
 		t.Error("empty rollback undid a committed change")
 	}
 	tr.Create("/outside", nil, open, 0, 12, 12)
@@ -81,10 +81,10 @@ var aclChoices = [][]proto.ACL{
 	{{Perms: proto.PermAll, ID: proto.Id{Scheme: "digest", ID: "u:h"}}, {Perms: 1, ID: proto.WorldAnyone}},
 }
 
-func (r *randomOps) paths(keep func(string, *Node) bool) []string {
+func (r *randomOps) paths(keep func(string, Node) bool) []string {
 	var out []string
-	for p, n := range r.tr.nodes {
-		if keep(p, n) {
+	for p, i := range nodes(r.tr) {
+		if keep(p, Node{r.tr, i}) {
 			out = append(out, p)
 		}
 	}
@@ -134,8 +134,8 @@ func (r *randomOps) acl() []proto.ACL {
 }
 
 func (r *randomOps) create() {
-	parents := r.paths(func(p string, n *Node) bool {
-		if kindOf(n.owner) == ownerSession || strings.Count(p, "/") > 4 {
+	parents := r.paths(func(p string, n Node) bool {
+		if kindOf(n.Owner()) == ownerSession || strings.Count(p, "/") > 4 {
 			return false
 		}
 		return !fixedQuotaNode(p) || p == quotaPath
@@ -154,7 +154,7 @@ func (r *randomOps) create() {
 		names = []string{limitsName, statsName, "a"}
 	}
 	path := childPath(parent, names[r.rng.IntN(len(names))])
-	if r.tr.Get(path) != nil {
+	if _, ok := r.tr.Get(path); ok {
 		return
 	}
 	owner := r.owner()
@@ -165,8 +165,8 @@ func (r *randomOps) create() {
 }
 
 func (r *randomOps) delete() {
-	leaves := r.paths(func(p string, n *Node) bool {
-		return len(n.children) == 0 && !IsSpecialPath(p) && !fixedQuotaNode(p)
+	leaves := r.paths(func(p string, n Node) bool {
+		return n.NumChildren() == 0 && !IsSpecialPath(p) && !fixedQuotaNode(p)
 	})
 	if p, ok := r.pick(leaves); ok {
 		r.tr.Delete(p, r.zxid)
@@ -174,14 +174,14 @@ func (r *randomOps) delete() {
 }
 
 func (r *randomOps) setData() {
-	nodes := r.paths(func(p string, _ *Node) bool { return !fixedQuotaNode(p) })
+	nodes := r.paths(func(p string, _ Node) bool { return !fixedQuotaNode(p) })
 	if p, ok := r.pick(nodes); ok {
 		r.tr.SetData(p, r.data(), r.zxid, r.zxid*10)
 	}
 }
 
 func (r *randomOps) setACL() {
-	nodes := r.paths(func(string, *Node) bool { return true })
+	nodes := r.paths(func(string, Node) bool { return true })
 	if p, ok := r.pick(nodes); ok {
 		r.tr.SetACL(p, r.acl())
 	}

@@ -85,7 +85,7 @@ func IsObserverSpec(spec string) bool {
 func (f *FSM) setConfig(rq *request, m Membership) (proto.Record, []Change) {
 	m.Version = rq.zxid
 	f.tree.SetData(ConfigPath, m.Format(), rq.zxid, rq.time)
-	node := f.tree.Get(ConfigPath)
+	node, _ := f.tree.Get(ConfigPath)
 	st := node.Stat()
 	return &proto.GetDataResponse{Data: node.Data(), Stat: st},
 		[]Change{{Type: proto.EventNodeDataChanged, Path: ConfigPath, ACL: node.ACL()}}
@@ -121,8 +121,8 @@ func (f *FSM) reconfig(rq *request, req *proto.ReconfigRequest) (proto.Record, [
 	if f.cfg.Standalone {
 		return nil, nil, proto.ErrUnimplemented
 	}
-	node := f.tree.Get(ConfigPath)
-	if node == nil {
+	node, ok := f.tree.Get(ConfigPath)
+	if !ok {
 		return nil, nil, proto.ErrNoNode
 	}
 	if !f.cfg.SkipACL && !f.allowed(node.ACL(), rq.auth, proto.PermWrite) {

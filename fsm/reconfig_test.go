@@ -28,7 +28,7 @@ func TestReconfigEnsemble(t *testing.T) {
 		t.Fatalf("initial config: %+v", r)
 	}
 	cfgIdx := int64(h.idx)
-	node := h.f.Tree().Get(ConfigPath)
+	node, _ := h.f.Tree().Get(ConfigPath)
 	want := initial + "version=" + strconv.FormatInt(cfgIdx, 16)
 	if string(node.Data()) != want {
 		t.Fatalf("config = %q, want %q", node.Data(), want)
@@ -70,7 +70,8 @@ func TestReconfigEnsemble(t *testing.T) {
 	if r.Err != proto.OK {
 		t.Fatalf("non-incremental: %v", r.Err)
 	}
-	m = ParseMembership(h.f.Tree().Get(ConfigPath).Data())
+	node, _ = h.f.Tree().Get(ConfigPath)
+	m = ParseMembership(node.Data())
 	if len(m.Servers) != 3 || m.Participants() != 2 || !IsObserverSpec(m.Servers[7]) {
 		t.Fatalf("after non-incremental reconfig: %+v", m)
 	}

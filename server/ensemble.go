@@ -115,7 +115,7 @@ func (s *Server) proposeMembership() {
 	if len(s.cfg.Membership) == 0 || s.membershipProposed {
 		return
 	}
-	if n := s.fsm.Tree().Get(fsm.ConfigPath); n == nil || len(n.Data()) > 0 {
+	if n, ok := s.fsm.Tree().Get(fsm.ConfigPath); !ok || len(n.Data()) > 0 {
 		return
 	}
 	s.membershipProposed = true
@@ -128,7 +128,8 @@ func (s *Server) membershipChanged() {
 	if s.cfg.OnMembership == nil {
 		return
 	}
-	if n := s.fsm.Tree().Get(fsm.ConfigPath); n != nil && len(n.Data()) > 0 {
+	// Data is valid until the tree changes: OnMembership parses it at once.
+	if n, ok := s.fsm.Tree().Get(fsm.ConfigPath); ok && len(n.Data()) > 0 {
 		s.cfg.OnMembership(n.Data())
 	}
 }

@@ -47,16 +47,8 @@ func startEnsemble(t *testing.T, n int) *ensembleProcs {
 		if err := os.WriteFile(filepath.Join(dataDir, "myid"), fmt.Appendf(nil, "%d\n", i+1), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cfg := fmt.Sprintf(`tickTime=200
-initLimit=10
-syncLimit=5
-dataDir=%s
-clientPort=%d
-clientPortAddress=127.0.0.1
-4lw.commands.whitelist=*
-%s`, dataDir, p.client, servers.String())
 		cfgPath := filepath.Join(dir, "zoo.cfg")
-		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		if err := os.WriteFile(cfgPath, []byte(fastZooCfg(dataDir, p.client, servers.String())), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		e.members = append(e.members, crashableOn(t, cfgPath, dataDir, fmt.Sprintf("127.0.0.1:%d", p.client)))

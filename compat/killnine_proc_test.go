@@ -39,18 +39,24 @@ func newCrashable(t *testing.T, extra string) *crashable {
 	port := freePort(t)
 	dataDir := filepath.Join(dir, "data")
 	cfgPath := filepath.Join(dir, "zoo.cfg")
-	cfg := fmt.Sprintf(`tickTime=200
+	if err := os.WriteFile(cfgPath, []byte(fastZooCfg(dataDir, port, extra)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return crashableOn(t, cfgPath, dataDir, fmt.Sprintf("127.0.0.1:%d", port))
+}
+
+// fastZooCfg is the zoo.cfg of a zkd on 127.0.0.1:clientPort with short
+// ticks (200 ms), so that a member that is killed is noticed quickly;
+// extra is appended (server.N lines, snapCount, ...).
+func fastZooCfg(dataDir string, clientPort int, extra string) string {
+	return fmt.Sprintf(`tickTime=200
 initLimit=10
 syncLimit=5
 dataDir=%s
 clientPort=%d
 clientPortAddress=127.0.0.1
 4lw.commands.whitelist=*
-%s`, dataDir, port, extra)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return crashableOn(t, cfgPath, dataDir, fmt.Sprintf("127.0.0.1:%d", port))
+%s`, dataDir, clientPort, extra)
 }
 
 // crashableOn is a zkd for a zoo.cfg already written at cfgPath, whose

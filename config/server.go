@@ -120,3 +120,38 @@ func portNumber(s string) (int, error) {
 	}
 	return n, nil
 }
+
+// ParseServer parses the spec of a server.N line (what follows the '='),
+// as zoo.cfg and reconfig give it; warnings name the parts zkd ignores.
+func ParseServer(id uint64, spec string) (Server, []string, error) {
+	return parseServer(id, spec)
+}
+
+// Spec formats s as ZooKeeper's /zookeeper/config shows a server:
+// host:quorumPort:electionPort:role[;clientAddress:clientPort]. A
+// wildcard client address is replaced by the server's host, so clients
+// reading the config (Curator's ensemble tracker) get an address they can
+// dial rather than 0.0.0.0.
+func (s Server) Spec() string {
+	role := "participant"
+	if s.Observer {
+		role = "observer"
+	}
+	spec := fmt.Sprintf("%s:%d:%d:%s", bracket(s.Host), s.QuorumPort, s.ElectionPort, role)
+	if s.ClientPort == 0 {
+		return spec
+	}
+	addr := s.ClientAddr
+	if isWildcard(addr) {
+		addr = s.Host
+	}
+	return spec + ";" + bracket(addr) + ":" + strconv.Itoa(s.ClientPort)
+}
+
+// bracket puts an IPv6 address in brackets.
+func bracket(host string) string {
+	if strings.Contains(host, ":") {
+		return "[" + host + "]"
+	}
+	return host
+}

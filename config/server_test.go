@@ -61,3 +61,21 @@ func TestParseServerErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestServerSpec(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"10.0.0.1:2888:3888", "10.0.0.1:2888:3888:participant"},
+		{"10.0.0.1:2888:3888;2181", "10.0.0.1:2888:3888:participant;10.0.0.1:2181"},
+		{"10.0.0.1:2888:3888:observer;0.0.0.0:2181", "10.0.0.1:2888:3888:observer;10.0.0.1:2181"},
+		{"zk1:2888:3888:participant;192.168.1.5:2181", "zk1:2888:3888:participant;192.168.1.5:2181"},
+		{"[::1]:2888:3888;[::1]:2181", "[::1]:2888:3888:participant;[::1]:2181"},
+	} {
+		s, _, err := ParseServer(4, tc.in)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if got := s.Spec(); got != tc.want {
+			t.Errorf("Spec(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

@@ -50,7 +50,7 @@ func (f *FSM) applyRequest(rq *request, op proto.OpCode, body []byte) Result {
 	case *proto.MultiRequest:
 		return f.multi(rq, req)
 	case *proto.ReconfigRequest:
-		code = f.reconfig(rq)
+		resp, changes, code = f.reconfig(rq, req)
 	case *proto.SyncRequest:
 		if !f.live(rq) {
 			code = proto.ErrSessionExpired

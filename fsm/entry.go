@@ -18,6 +18,7 @@ const (
 	EntryCloseSession  EntryType = 3 // delete a session's ephemerals and the session
 	EntryReap          EntryType = 4 // delete expired containers / TTL nodes
 	EntryMoveSession   EntryType = 5 // a session reattached on server Owner (ensemble)
+	EntryConfig        EntryType = 6 // record the ensemble's initial membership (Body: server lines)
 )
 
 func (t EntryType) String() string {
@@ -32,6 +33,8 @@ func (t EntryType) String() string {
 		return "reap"
 	case EntryMoveSession:
 		return "moveSession"
+	case EntryConfig:
+		return "config"
 	}
 	return fmt.Sprintf("EntryType(%d)", uint8(t))
 }
@@ -87,6 +90,8 @@ func (e *Entry) Marshal(dst []byte) []byte {
 	case EntryMoveSession:
 		w.Long(e.Owner)
 		w.Long(e.Conn)
+	case EntryConfig:
+		w.Buffer(e.Body)
 	}
 	return w.Buf
 }
@@ -120,6 +125,8 @@ func UnmarshalEntry(b []byte) (Entry, error) {
 	case EntryMoveSession:
 		e.Owner = r.Long()
 		e.Conn = r.Long()
+	case EntryConfig:
+		e.Body = r.Buffer()
 	default:
 		return Entry{}, fmt.Errorf("%w: unknown type %d", ErrBadEntry, uint8(e.Type))
 	}

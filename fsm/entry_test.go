@@ -22,6 +22,7 @@ func sampleEntries() []Entry {
 		{Type: EntryReap, Paths: []string{}},
 		{Type: EntryReap},
 		{Type: EntryMoveSession, Session: 0x1234, Owner: 3, Conn: 77, Time: 9},
+		{Type: EntryConfig, Time: 4, Body: []byte("server.1=a:1:2:participant;a:3\n")},
 	}
 }
 

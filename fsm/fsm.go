@@ -9,11 +9,16 @@ import (
 // Config holds the replicated behaviour switches. Every replica must use
 // the same Config, or replicas diverge.
 type Config struct {
-	ExtendedTypes   bool  // zookeeper.extendedTypesEnabled: TTL nodes allowed
-	EnforceQuota    bool  // zookeeper.enforceQuota: hard quotas reject
-	SkipACL         bool  // skipACL=yes: no ACL checks at all
-	ReconfigEnabled bool  // reconfigEnabled
-	Standalone      bool  // answer reconfig with Unimplemented (after the disabled check)
+	ExtendedTypes   bool // zookeeper.extendedTypesEnabled: TTL nodes allowed
+	EnforceQuota    bool // zookeeper.enforceQuota: hard quotas reject
+	SkipACL         bool // skipACL=yes: no ACL checks at all
+	ReconfigEnabled bool // reconfigEnabled
+	Standalone      bool // answer reconfig with Unimplemented (after the disabled and session checks)
+	// NormalizeServer checks and rewrites the spec of a server line a
+	// reconfig brings in ("host:quorum:election[:role][;[addr:]port]") to
+	// the form /zookeeper/config holds; nil keeps specs as given. It must
+	// be a pure function: every replica calls it with the same input.
+	NormalizeServer func(id uint64, spec string) (string, error)
 	MaxNeverUsedMs  int64 // znode.container.maxNeverUsedIntervalMs (0 = never reap never-used containers)
 	MaxDataBytes    int   // jute.maxbuffer: larger create/setData data -> BadArguments (0 = no limit)
 }
@@ -79,6 +84,8 @@ func (f *FSM) Apply(index uint64, e *Entry) Result {
 		res = f.closeSession(rq)
 	case EntryReap:
 		res = f.reap(rq, e.Paths)
+	case EntryConfig:
+		res = f.applyConfig(rq, e.Body)
 	case EntryMoveSession:
 		// Replicated state does not record where a session is served;
 		// the entry orders the move among the writes so every server

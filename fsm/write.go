@@ -126,16 +126,3 @@ func (f *FSM) check(rq *request, req *proto.CheckVersionRequest) proto.Code {
 	}
 	return proto.OK
 }
-
-// reconfig answers a reconfig request: ReconfigDisabled when disabled, then
-// the session check, then Unimplemented (standalone, and ensemble
-// membership changes are not made through the state machine).
-func (f *FSM) reconfig(rq *request) proto.Code {
-	if !f.cfg.ReconfigEnabled {
-		return proto.ErrReconfigDisabled
-	}
-	if !f.live(rq) {
-		return proto.ErrSessionExpired
-	}
-	return proto.ErrUnimplemented
-}

@@ -118,7 +118,7 @@ func TestReconfig(t *testing.T) {
 		{Config{}, dead, proto.ErrReconfigDisabled},
 		{Config{ReconfigEnabled: true}, dead, proto.ErrSessionExpired},
 		{Config{ReconfigEnabled: true, Standalone: true}, sid, proto.ErrUnimplemented},
-		{Config{ReconfigEnabled: true}, sid, proto.ErrUnimplemented},
+		{Config{ReconfigEnabled: true}, sid, proto.ErrNoAuth}, // ensemble: WRITE on /zookeeper/config
 	}
 	for i, tc := range tests {
 		h := newHarness(t, tc.cfg)

@@ -23,12 +23,14 @@ import (
 // ensemble is what a distributed node adds to a standalone one: the peer
 // transport and the membership it was started with.
 type ensemble struct {
-	cluster uint64            // hash of the initial membership (clusterID)
-	voters  []uint64          // initial voters, sorted
-	addrs   map[uint64]string // member id -> quorum address
-	ln      net.Listener      // quorum port
-	tr      *peer.Transport
-	h       *lateHandler
+	cluster   uint64            // hash of the initial membership (clusterID)
+	voters    []uint64          // initial voters (participants), sorted
+	observers []uint64          // observers (raft learners), sorted
+	observer  bool              // this member is an observer
+	addrs     map[uint64]string // member id -> quorum address
+	ln        net.Listener      // quorum port
+	tr        *peer.Transport
+	h         *lateHandler
 }
 
 // clusterID derives an ensemble's cluster id from its initial membership:
@@ -63,9 +65,10 @@ func newEnsemble(cfg config.Config, opts Options, id uint64) (*ensemble, error) 
 	for i := range cfg.Servers {
 		s := &cfg.Servers[i]
 		if s.Observer {
-			return nil, fmt.Errorf("server.%d is an observer: observers are not implemented yet", s.ID)
+			e.observers = append(e.observers, s.ID)
+		} else {
+			e.voters = append(e.voters, s.ID)
 		}
-		e.voters = append(e.voters, s.ID)
 		e.addrs[s.ID] = net.JoinHostPort(s.Host, strconv.Itoa(s.QuorumPort))
 		if s.ID == id {
 			self = s
@@ -74,10 +77,15 @@ func newEnsemble(cfg config.Config, opts Options, id uint64) (*ensemble, error) 
 	if self == nil {
 		return nil, fmt.Errorf("myid is %d but no server.%d line names this server", id, id)
 	}
+	e.observer = self.Observer
+	if cfg.PeerType == "observer" && !self.Observer {
+		return nil, fmt.Errorf("peerType=observer, but the server.%d line does not end in :observer", id)
+	}
 	for pid, addr := range opts.PeerAddrs {
 		e.addrs[pid] = addr
 	}
 	slices.Sort(e.voters)
+	slices.Sort(e.observers)
 	e.ln = opts.PeerListener
 	if e.ln == nil {
 		ln, err := net.Listen("tcp", e.addrs[id])
@@ -176,3 +184,8 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	}
 	return n.Close()
 }
+
+// Voters and Learners return raft's current membership (learners are the
+// observers and participants still catching up).
+func (n *Node) Voters() []uint64   { return n.raft.ConfState().GetVoters() }
+func (n *Node) Learners() []uint64 { return n.raft.ConfState().GetLearners() }

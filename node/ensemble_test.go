@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zkd-io/zkd/config"
 
 	"github.com/zkd-io/zkd/proto"
 	"github.com/zkd-io/zkd/zktest"
@@ -386,4 +389,279 @@ func TestEnsembleSessionMoveClosesOldConnection(t *testing.T) {
 	r2.mustOK("exists on the new member", proto.OpExists, &proto.ExistsRequest{Path: "/moved"})
 	// The ephemeral belongs to the session wherever it is served.
 	r2.mustOK("delete", proto.OpDelete, &proto.DeleteRequest{Path: "/moved", Version: -1})
+}
+
+// TestEnsembleObserverServesReadsAndForwardsWrites: an observer (a raft
+// learner) is brought into the group by the leader, serves reads, forwards
+// its clients' writes, and does not vote: with two of three participants
+// down there is no quorum even though the observer runs.
+func TestEnsembleObserverServesReadsAndForwardsWrites(t *testing.T) {
+	c := zktest.StartClusterWithObservers(t, 3, 1)
+	c.WaitLeader(10 * time.Second)
+	obs := c.Member(4)
+	if mode := fourLetter(t, obs.Addr, "srvr"); !strings.Contains(mode, "Mode: observer") {
+		t.Fatalf("observer srvr:\n%s", mode)
+	}
+	lc := connectTo(t, 4*time.Second, c.Leader().Addr)
+	if _, err := lc.Create("/o", []byte("from leader"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	oc := connectTo(t, 4*time.Second, obs.Addr)
+	waitFor(t, "the observer to apply the write", func() bool {
+		data, _, err := oc.Get("/o")
+		return err == nil && string(data) == "from leader"
+	})
+	if _, err := oc.Create("/o/child", []byte("via observer"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatalf("write through the observer: %v", err)
+	}
+	for _, m := range c.Members[:3] {
+		if data, _, err := syncedGet(t, m.Addr, "/o/child"); err != nil || string(data) != "via observer" {
+			t.Fatalf("server %d: %q %v", m.ID, data, err)
+		}
+	}
+	lead := c.Leader().ID
+	for _, m := range c.Members[:3] {
+		if m.ID != lead {
+			c.Stop(m.ID)
+		}
+	}
+	// The leader, left with the observer only, loses its quorum.
+	waitFor(t, "the leader to step down without a quorum", func() bool {
+		nd := c.Member(lead).Node()
+		return nd != nil && !nd.IsLeader()
+	})
+}
+
+// partitionWrites makes writes through a client of member m (and only m)
+// for the given duration and returns the paths it was told succeeded and
+// how many failed.
+func partitionWrites(t *testing.T, addr, prefix string, d time.Duration) (acked []string, failed int) {
+	t.Helper()
+	cl, _, err := zk.Connect([]string{addr}, 4*time.Second, zk.WithLogger(quietLogger{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	end := time.Now().Add(d)
+	for i := 0; time.Now().Before(end) && i < 10000; i++ {
+		path := fmt.Sprintf("%s-%04d", prefix, i)
+		if _, err := cl.Create(path, []byte(path), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			failed++
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		acked = append(acked, path)
+	}
+	return acked, failed
+}
+
+// TestEnsembleMinorityPartition: a follower cut off from the others keeps
+// no promise it cannot keep. Its clients' writes fail (error or
+// ConnectionLoss); any write it did acknowledge is on every member after
+// the partition heals; the majority keeps serving writes meanwhile.
+func TestEnsembleMinorityPartition(t *testing.T) {
+	c := zktest.StartCluster(t, 3)
+	c.WaitLeader(10 * time.Second)
+	setup := connectTo(t, 4*time.Second, c.Addrs()...)
+	if _, err := setup.Create("/p", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	f := c.Followers()[0]
+	c.Partition(f.ID)
+	var wg sync.WaitGroup
+	var minorityAcked []string
+	var minorityFailed int
+	wg.Go(func() { minorityAcked, minorityFailed = partitionWrites(t, f.Addr, "/p/minority", 3*time.Second) })
+	var majority string
+	for _, m := range c.Members {
+		if m != f {
+			majority = m.Addr
+			break
+		}
+	}
+	majorityAcked, _ := partitionWrites(t, majority, "/p/majority", 3*time.Second)
+	wg.Wait()
+	if len(majorityAcked) == 0 {
+		t.Fatal("the majority acknowledged no write during the partition")
+	}
+	if minorityFailed == 0 {
+		t.Fatalf("every write through the partitioned follower succeeded (%d)", len(minorityAcked))
+	}
+	if nd := f.Node(); nd.Leader() != 0 {
+		t.Fatalf("the partitioned follower still knows leader %d", nd.Leader())
+	}
+	t.Logf("partition: majority acknowledged %d writes; the cut-off follower acknowledged %d and failed %d",
+		len(majorityAcked), len(minorityAcked), minorityFailed)
+	c.Heal()
+	c.WaitLeader(10 * time.Second)
+	for _, m := range c.Members {
+		cl := connectTo(t, 4*time.Second, m.Addr)
+		if _, err := cl.Sync("/p"); err != nil {
+			t.Fatalf("sync on server %d: %v", m.ID, err)
+		}
+		for _, p := range append(majorityAcked, minorityAcked...) {
+			if _, _, err := cl.Get(p); err != nil {
+				t.Fatalf("server %d: acknowledged %s: %v", m.ID, p, err)
+			}
+		}
+	}
+}
+
+// TestEnsemblePartitionedLeaderStepsDown: a leader cut off from both
+// followers stops leading (CheckQuorum), the others elect a new leader
+// and go on, the old leader's clients get errors rather than successes,
+// and after healing the old leader follows and has the majority's writes.
+func TestEnsemblePartitionedLeaderStepsDown(t *testing.T) {
+	c := zktest.StartCluster(t, 3)
+	old := c.WaitLeader(10 * time.Second)
+	oldCl, _, err := zk.Connect([]string{old.Addr}, 4*time.Second, zk.WithLogger(quietLogger{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oldCl.Close()
+	waitFor(t, "session on the leader", func() bool { return oldCl.State() == zk.StateHasSession })
+	c.Partition(old.ID)
+	waitFor(t, "the partitioned leader to step down", func() bool { return !old.Node().IsLeader() })
+	var others []string
+	for _, m := range c.Members {
+		if m != old {
+			others = append(others, m.Addr)
+		}
+	}
+	newCl := connectTo(t, 4*time.Second, others...)
+	waitFor(t, "a new leader among the majority", func() bool {
+		for _, m := range c.Members {
+			if m != old && m.Node().IsLeader() {
+				return true
+			}
+		}
+		return false
+	})
+	if _, err := newCl.Create("/after", []byte("majority"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatalf("write through the majority: %v", err)
+	}
+	if _, err := oldCl.Create("/stale", nil, 0, zk.WorldACL(zk.PermAll)); err == nil {
+		t.Fatal("a write through the partitioned old leader succeeded")
+	}
+	c.Heal()
+	waitFor(t, "the old leader to follow the new one", func() bool {
+		nd := old.Node()
+		return nd.Leader() != 0 && nd.Leader() != old.ID
+	})
+	if data, _, err := syncedGet(t, old.Addr, "/after"); err != nil || string(data) != "majority" {
+		t.Fatalf("old leader after healing: %q %v", data, err)
+	}
+	if _, _, err := syncedGet(t, others[0], "/stale"); !errors.Is(err, zk.ErrNoNode) {
+		t.Fatalf("the refused write exists: %v", err)
+	}
+}
+
+// TestEnsembleReconfigRemovesAndAddsMemberUnderLoad: with writes going on,
+// reconfig (go-zookeeper's IncrementalReconfig) removes a participant and
+// adds it back; /zookeeper/config shows each membership in ZooKeeper's
+// format; raft's membership follows; no acknowledged write is lost.
+func TestEnsembleReconfigRemovesAndAddsMemberUnderLoad(t *testing.T) {
+	c := zktest.StartCluster(t, 3, func(cfg *config.Config) { cfg.ReconfigEnabled = true; cfg.SkipACL = true })
+	c.WaitLeader(10 * time.Second)
+	admin := connectTo(t, 6*time.Second, c.Addrs()[0], c.Addrs()[1])
+	var data []byte
+	var st *zk.Stat
+	var err error
+	// The first leader records the initial membership.
+	waitFor(t, "the initial /zookeeper/config", func() bool {
+		data, st, err = admin.Get("/zookeeper/config")
+		return err == nil && len(data) > 0
+	})
+	cfgText := string(data)
+	for _, m := range c.Members {
+		line := fmt.Sprintf("server.%d=127.0.0.1:%d:%d:participant;%s", m.ID, m.Cfg.Servers[m.ID-1].QuorumPort, m.Cfg.Servers[m.ID-1].ElectionPort, m.Addr)
+		if !strings.Contains(cfgText, line+"\n") {
+			t.Fatalf("/zookeeper/config lacks %q:\n%s", line, cfgText)
+		}
+	}
+	if !strings.Contains(cfgText, fmt.Sprintf("version=%x", st.Mzxid)) {
+		t.Fatalf("/zookeeper/config version is not its mzxid 0x%x:\n%s", st.Mzxid, cfgText)
+	}
+	if _, err := admin.Create("/load", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	acks := &ackLog{acks: map[string]string{}}
+	var errs atomic.Int64
+	stop := make(chan struct{})
+	a := c.Addrs()
+	wg := writeLoad(t, [][]string{{a[0]}, {a[1]}, a}, stop, acks, &errs)
+	voters := func(id uint64) []uint64 { return c.Member(id).Node().Voters() }
+	time.Sleep(300 * time.Millisecond)
+
+	st, err = admin.IncrementalReconfig(nil, []string{"3"}, -1)
+	if err != nil {
+		t.Fatalf("remove server 3: %v", err)
+	}
+	waitFor(t, "raft to drop server 3", func() bool { return !slices.Contains(voters(1), 3) && !slices.Contains(voters(2), 3) })
+	data, _, _ = admin.Get("/zookeeper/config")
+	if strings.Contains(string(data), "server.3=") {
+		t.Fatalf("server 3 still in /zookeeper/config:\n%s", data)
+	}
+	before := len(acks.snapshot())
+	waitFor(t, "writes with two members", func() bool { return len(acks.snapshot()) > before+50 })
+
+	s3 := c.Member(3).Cfg.Servers[2]
+	join := fmt.Sprintf("server.3=127.0.0.1:%d:%d:participant;127.0.0.1:%d", s3.QuorumPort, s3.ElectionPort, s3.ClientPort)
+	if _, err := admin.IncrementalReconfig([]string{join}, nil, st.Mzxid); err != nil {
+		t.Fatalf("add server 3 back: %v", err)
+	}
+	waitFor(t, "raft to make server 3 a voter again", func() bool { return slices.Contains(voters(1), 3) })
+	before = len(acks.snapshot())
+	waitFor(t, "writes with three members", func() bool { return len(acks.snapshot()) > before+50 })
+	close(stop)
+	wg.Wait()
+	if _, err := admin.IncrementalReconfig(nil, []string{"3"}, st.Mzxid); !errors.Is(err, zk.ErrBadVersion) {
+		t.Fatalf("reconfig with a stale config id: %v, want ErrBadVersion", err)
+	}
+	t.Logf("%d writes acknowledged across the reconfigs, %d failed", len(acks.snapshot()), errs.Load())
+	checkAcks(t, c, acks.snapshot())
+}
+
+// TestEnsembleReadOnlyMode: with readonlymode.enabled, a member cut off
+// from the quorum reports isro=ro, serves clients that ask for read-only
+// sessions (reads answered, writes NotReadOnly), refuses the others, and
+// goes back to read-write, closing its read-only sessions, once it hears
+// from a leader again.
+func TestEnsembleReadOnlyMode(t *testing.T) {
+	c := zktest.StartCluster(t, 3, func(cfg *config.Config) { cfg.ReadOnlyMode = true })
+	c.WaitLeader(10 * time.Second)
+	setup := connectTo(t, 4*time.Second, c.Addrs()...)
+	if _, err := setup.Create("/ro", []byte("before"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	f := c.Followers()[0]
+	if _, _, err := syncedGet(t, f.Addr, "/ro"); err != nil {
+		t.Fatal(err)
+	}
+	if got := fourLetter(t, f.Addr, "isro"); got != "rw\n" {
+		t.Fatalf("isro before the partition = %q", got)
+	}
+	c.Partition(f.ID)
+	waitFor(t, "isro=ro on the cut-off member", func() bool { return fourLetter(t, f.Addr, "isro") == "ro\n" })
+
+	pw := make([]byte, 16)
+	r, resp := dialRawReq(t, f.Addr, &proto.ConnectRequest{TimeOut: 4000, Passwd: pw, ReadOnly: true, HasReadOnly: true})
+	if resp == nil || !resp.ReadOnly || resp.SessionID == 0 {
+		t.Fatalf("read-only handshake: %+v", resp)
+	}
+	rd := r.mustOK("read", proto.OpGetData, &proto.GetDataRequest{Path: "/ro"})
+	var gd proto.GetDataResponse
+	gd.Decode(rd)
+	if string(gd.Data) != "before" {
+		t.Fatalf("read-only read = %q", gd.Data)
+	}
+	r.mustErr("write", proto.ErrNotReadOnly, proto.OpCreate, create("/ro/x", nil, proto.ModePersistent))
+	r.mustErr("sync", proto.ErrNotReadOnly, proto.OpSync, &proto.SyncRequest{Path: "/ro"})
+	if _, resp := dialRawReq(t, f.Addr, &proto.ConnectRequest{TimeOut: 4000, Passwd: pw, HasReadOnly: true}); resp != nil {
+		t.Fatalf("a read-write client got a session from a member without quorum: %+v", resp)
+	}
+
+	c.Heal()
+	waitFor(t, "isro=rw after healing", func() bool { return fourLetter(t, f.Addr, "isro") == "rw\n" })
+	r.expectClosed()
 }

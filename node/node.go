@@ -36,7 +36,10 @@ type Node struct {
 	wg       sync.WaitGroup
 	serveErr chan error
 	ens      *ensemble // nil for a standalone node
+	desired  desiredMembers
 	id       uint64
+	// electionTimeout is raft's (ensemble only).
+	electionTimeout time.Duration
 }
 
 // Options are the parts of a node that do not come from zoo.cfg.
@@ -120,6 +123,9 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		MaxNeverUsedMs:  cfg.ContainerMaxNeverUsed.Milliseconds(),
 		MaxDataBytes:    cfg.JuteMaxBuffer,
 	}
+	if cfg.Distributed() {
+		fcfg.NormalizeServer = normalizeServer
+	}
 	st, res, err := openState(cfg, fsys, log, fcfg, id, wantCluster, opts.WALSegmentSize)
 	if err != nil {
 		return fail(err)
@@ -165,11 +171,15 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	st.confState = rn.ConfState
 	f := res.fsm
 	nctx, cancel := context.WithCancel(context.Background())
-	n := &Node{cfg: cfg, log: log, raft: rn, state: st, ln: ln, commit: make(chan []server.Committed, 64), ctx: nctx, cancel: cancel, serveErr: make(chan error, 1), ens: ens, id: id}
+	n := &Node{cfg: cfg, log: log, raft: rn, state: st, ln: ln, commit: make(chan []server.Committed, 64), ctx: nctx, cancel: cancel, serveErr: make(chan error, 1), ens: ens, id: id,
+		electionTimeout: time.Duration(rcfg.ElectionTick) * rcfg.TickInterval}
 	mode := "standalone"
 	var modeFunc func() string
+	var membership []byte
 	if ens != nil {
 		mode, modeFunc = "", n.mode
+		membership = membershipLines(cfg)
+		n.desired.p.Store(membersFromConfig(cfg.Servers))
 	}
 	srv, err := server.New(server.Config{
 		Listener:               ln,
@@ -192,7 +202,10 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		Snapshotter:            st,
 		SnapCount:              cfg.SnapCount,
 		SnapBytes:              cfg.SnapSizeLimit,
+		ReadOnlyMode:           cfg.ReadOnlyMode,
 		Ensemble:               ens != nil,
+		Membership:             membership,
+		OnMembership:           n.onMembership,
 		WriteTimeout:           writeTimeout,
 		LeaderLossTimeout:      leaderLoss,
 		Info: server.Info{
@@ -216,6 +229,10 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	go func() { defer n.wg.Done(); n.watchRaft() }()
 	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.pump() }()
+	if ens != nil {
+		n.wg.Add(1)
+		go func() { defer n.wg.Done(); n.reconcileMembers(n.ctx) }()
+	}
 	// Replay what the log already committed before accepting clients, so
 	// that a reconnecting client finds its session and never sees the past.
 	// The state loop must consume Committed before raft elects itself: it
@@ -350,6 +367,8 @@ func (n *Node) mode() string {
 	switch lead := n.raft.Leader(); {
 	case n.raft.IsLeader():
 		return "leader"
+	case n.ens.observer:
+		return "observer"
 	case lead == 0:
 		return "looking"
 	default:

@@ -25,16 +25,23 @@ type raw struct {
 
 func dialRaw(t *testing.T, addr string, sessionID int64, passwd []byte, lastZxid int64, timeoutMs int32) (*raw, *proto.ConnectResponse) {
 	t.Helper()
+	if passwd == nil {
+		passwd = make([]byte, 16)
+	}
+	return dialRawReq(t, addr, &proto.ConnectRequest{LastZxidSeen: lastZxid, TimeOut: timeoutMs, SessionID: sessionID, Passwd: passwd, HasReadOnly: true})
+}
+
+// dialRawReq connects and sends req as the handshake; the response is nil
+// when the server closed the connection instead of answering.
+func dialRawReq(t *testing.T, addr string, req *proto.ConnectRequest) (*raw, *proto.ConnectResponse) {
+	t.Helper()
 	nc, err := net.DialTimeout("tcp", addr, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	if passwd == nil {
-		passwd = make([]byte, 16)
-	}
 	r := &raw{t: t, nc: nc}
-	r.send(nil, &proto.ConnectRequest{LastZxidSeen: lastZxid, TimeOut: timeoutMs, SessionID: sessionID, Passwd: passwd, HasReadOnly: true}, nil)
+	r.send(nil, req, nil)
 	body, err := r.readFrame()
 	if err != nil {
 		return r, nil

@@ -5,8 +5,8 @@
 // Implemented: the hello and its checks, raft message frames, bounded
 // per-peer queues with unreachable reports from the writer goroutines,
 // redial with backoff (transport.go, writer.go, reader.go); session
-// touches frames (Transport.SendTouches, Config.OnTouches; touches.go).
-// Not yet: snapshot streaming (a MsgSnap is reported failed), the cluster
+// touches frames (Transport.SendTouches, Config.OnTouches; touches.go);
+// link cutting for tests (Transport.Block). Not yet: snapshot streaming (a MsgSnap is reported failed), the cluster
 // id derived from the membership, and wiring into package node (nothing
 // imports this package yet).
 //
@@ -98,7 +98,12 @@
 //
 // # Tests
 //
-// The in-process cluster harness wraps Transport to cut and heal chosen
-// links (messages on a cut link are dropped and reported unreachable, as a
-// dead peer's would be), so partitions need no network namespaces.
+// Transport.Block(id, true) cuts the link with member id and
+// Block(id, false) heals it, so in-process clusters get partitions without
+// network namespaces. On a cut link, messages to id are dropped and
+// reported unreachable, as a dead peer's would be (a MsgSnap is reported
+// failed), touches are dropped, and frames from id are discarded on
+// receipt, so one side's Block already isolates the pair; a partition
+// between A and B is A.Block(B, true) plus B.Block(A, true). Connections
+// stay open: healing needs no redial.
 package peer

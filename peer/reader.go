@@ -59,10 +59,12 @@ func (t *Transport) serve(c net.Conn) error {
 		if _, err := io.ReadFull(c, body); err != nil {
 			return err
 		}
-		switch hdr[4] {
-		case frameRaft:
+		switch {
+		case t.blocked(from):
+			// The link is cut: the frame is lost.
+		case hdr[4] == frameRaft:
 			err = t.onRaft(from, body)
-		case frameTouches:
+		case hdr[4] == frameTouches:
 			err = t.onTouches(from, body)
 		}
 		// Unknown frame types are skipped: a newer peer may send them.

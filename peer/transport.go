@@ -131,8 +131,8 @@ func (t *Transport) Send(msgs []*raftpb.Message) {
 		if p == nil {
 			continue
 		}
-		if m.GetType() == raftpb.MessageType_MsgSnap {
-			p.fail(true)
+		if p.blocked.Load() || m.GetType() == raftpb.MessageType_MsgSnap {
+			p.fail(m.GetType() == raftpb.MessageType_MsgSnap)
 			continue
 		}
 		b, err := proto.Marshal(m)
@@ -150,8 +150,25 @@ func (t *Transport) Send(msgs []*raftpb.Message) {
 // carries the sessions again).
 func (t *Transport) SendTouches(to uint64, ids []int64) {
 	p := t.peers[to]
-	if p == nil || len(ids) == 0 {
+	if p == nil || len(ids) == 0 || p.blocked.Load() {
 		return
 	}
 	p.push(frame{typ: frameTouches, body: appendTouches(nil, ids)})
+}
+
+// Block cuts (blocked true) or heals the link to and from member id, for
+// tests that partition a cluster: while it is cut, messages to id are
+// dropped and reported unreachable, as a dead peer's would be, touches to
+// it are dropped, and frames from it are discarded on receipt. A
+// partition between A and B is A.Block(B, true) and B.Block(A, true).
+func (t *Transport) Block(id uint64, blocked bool) {
+	if p := t.peers[id]; p != nil {
+		p.blocked.Store(blocked)
+	}
+}
+
+// blocked reports whether the link with member id is cut.
+func (t *Transport) blocked(id uint64) bool {
+	p := t.peers[id]
+	return p != nil && p.blocked.Load()
 }

@@ -19,6 +19,7 @@ import (
 type member struct {
 	id        uint64
 	ln        net.Listener
+	h         *lateHandler
 	tr        *Transport
 	rn        *raftnode.Node
 	committed atomic.Int64 // normal entries with data seen on Committed
@@ -33,16 +34,27 @@ func listen(t *testing.T) net.Listener {
 	return ln
 }
 
-// lateHandler forwards to a raftnode set after the transport exists.
-type lateHandler struct{ n atomic.Pointer[raftnode.Node] }
+// lateHandler forwards to a raftnode set after the transport exists and
+// counts what it forwards.
+type lateHandler struct {
+	n           atomic.Pointer[raftnode.Node]
+	stepsFrom   [8]atomic.Int64 // messages stepped, by sender id
+	unreachable [8]atomic.Int64 // unreachable reports, by peer id
+}
 
 func (h *lateHandler) Step(ctx context.Context, m *raftpb.Message) error {
+	if f := m.GetFrom(); f < uint64(len(h.stepsFrom)) {
+		h.stepsFrom[f].Add(1)
+	}
 	if n := h.n.Load(); n != nil {
 		return n.Step(ctx, m)
 	}
 	return nil
 }
 func (h *lateHandler) ReportUnreachable(id uint64) {
+	if id < uint64(len(h.unreachable)) {
+		h.unreachable[id].Add(1)
+	}
 	if n := h.n.Load(); n != nil {
 		n.ReportUnreachable(id)
 	}
@@ -76,7 +88,7 @@ func startCluster(t *testing.T, n int) []*member {
 			t.Fatal(err)
 		}
 		h.n.Store(rn)
-		m.tr, m.rn = tr, rn
+		m.h, m.tr, m.rn = h, tr, rn
 		tr.Start()
 		go func() {
 			for ents := range rn.Committed() {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -21,6 +22,8 @@ type peer struct {
 	id   uint64
 	addr string
 	wake chan struct{}
+	// blocked: the link is cut (Transport.Block).
+	blocked atomic.Bool
 
 	mu        sync.Mutex
 	queue     []frame
@@ -92,6 +95,9 @@ func (p *peer) writeLoop() {
 		case <-p.wake:
 		}
 		batch, dropped, snapFails := p.take()
+		if p.blocked.Load() && len(batch) > 0 {
+			batch, dropped = nil, true // queued before the cut
+		}
 		for range snapFails {
 			p.t.cfg.Handler.ReportSnapshot(p.id, raft.SnapshotFailure)
 		}

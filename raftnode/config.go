@@ -140,6 +140,7 @@ func (c Config) raftConfig() *raft.Config {
 		MaxUncommittedEntriesSize: c.MaxUncommittedEntriesSize,
 		CheckQuorum:               true,
 		PreVote:                   true,
+		StepDownOnRemoval:         true,
 		ReadOnlyOption:            raft.ReadOnlySafe,
 		Logger:                    raftLogger{l: c.Logger},
 	}

@@ -74,6 +74,7 @@ func (s *Server) route(e *fsm.Entry, res *fsm.Result, zxid int64) {
 		}
 	case fsm.EntryCloseSession:
 		s.tracker.Remove(e.Session)
+		s.own(e.Session, false)
 		delete(s.expiring, e.Session)
 		c := s.bySession[e.Session]
 		if c == nil {
@@ -97,7 +98,12 @@ func (s *Server) route(e *fsm.Entry, res *fsm.Result, zxid int64) {
 		s.closeConn(c)
 	case fsm.EntryMoveSession:
 		s.sessionMoved(e)
+	case fsm.EntryConfig:
+		s.membershipChanged()
 	case fsm.EntryRequest:
+		if e.Op == proto.OpReconfig && res.Err == proto.OK {
+			s.membershipChanged()
+		}
 		c := s.bySession[e.Session]
 		if c == nil {
 			return

@@ -90,6 +90,15 @@ type Config struct {
 	// Ensemble says the server is one member of several: it forwards
 	// session touches to the leader and orders session moves in the log.
 	Ensemble bool
+	// Membership is the ensemble's initial /zookeeper/config server
+	// lines; the first leader records them in the log (fsm.EntryConfig)
+	// when the node is still empty.
+	Membership []byte
+	// OnMembership, when set, is called on the state loop with the data of
+	// /zookeeper/config whenever an applied entry changed it, and once at
+	// Start when it is not empty. The node turns it into raft membership
+	// changes. It must not block.
+	OnMembership func(data []byte)
 	// WriteTimeout bounds how long a write may stay proposed and not
 	// applied before its connection is closed (ConnectionLoss: the client
 	// cannot know whether it happened). In an ensemble a proposal can be
@@ -101,6 +110,9 @@ type Config struct {
 	// so clients move to a server of the majority within their session
 	// timeout. 0 means never (standalone).
 	LeaderLossTimeout time.Duration
+	// ReadOnlyMode (readonlymode.enabled): while no leader is known, serve
+	// clients that asked for read-only sessions instead of closing them.
+	ReadOnlyMode bool
 
 	// FourLetterAllowed reports whether a four-letter word is enabled.
 	FourLetterAllowed func(cmd string) bool

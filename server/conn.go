@@ -44,6 +44,7 @@ type conn struct {
 	inflight    []*request // proposed writes awaiting apply, in order
 	syncing     *request   // sync awaiting its read index
 	movesAhead  int        // this connection's moveSession entries not yet applied
+	readOnly    bool       // a read-only session (served while no leader is known)
 	closed      bool
 	lastOp      string
 	lastXid     int32

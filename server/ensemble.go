@@ -1,7 +1,12 @@
 package server
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
 	"time"
+
+	"github.com/zkd-io/zkd/proto"
+	"github.com/zkd-io/zkd/session"
 
 	"github.com/zkd-io/zkd/fsm"
 )
@@ -54,7 +59,11 @@ func (s *Server) forwardTouches(leader bool) {
 // server to server the connection named by the last entry is the one that
 // stays.
 func (s *Server) announceMove(c *conn) {
-	if !s.cfg.Ensemble {
+	if !s.cfg.Ensemble || s.owned[c.session] {
+		// Standalone, or this server has served the session since the
+		// last move it applied: no other server can hold a connection of
+		// it (a move elsewhere not yet applied here closes c when it is,
+		// and the client's next reattach announces itself).
 		return
 	}
 	c.movesAhead++
@@ -62,13 +71,33 @@ func (s *Server) announceMove(c *conn) {
 	s.proposer.add(proposal{data: e.Marshal(nil), onFail: func(error) { c.movesAhead-- }})
 }
 
+// own records whether this server serves session id as far as the log
+// it applied knows.
+func (s *Server) own(id int64, owned bool) {
+	if !s.cfg.Ensemble {
+		return
+	}
+	if !owned {
+		delete(s.owned, id)
+		return
+	}
+	if s.owned == nil {
+		s.owned = map[int64]bool{}
+	}
+	s.owned[id] = true
+}
+
 // sessionMoved applies a moveSession entry on this server.
 func (s *Server) sessionMoved(e *fsm.Entry) {
+	if e.Owner != s.cfg.ServerID {
+		s.own(e.Session, false)
+	}
 	c := s.bySession[e.Session]
 	switch {
 	case c == nil:
 	case e.Owner == s.cfg.ServerID && e.Conn == int64(c.id):
 		c.movesAhead--
+		s.own(e.Session, true)
 	case c.movesAhead > 0:
 		// c reattached after the connection this entry names; its own
 		// entry follows and closes the other.
@@ -77,6 +106,30 @@ func (s *Server) sessionMoved(e *fsm.Entry) {
 			"session", hexID(e.Session), "server", e.Owner)
 		s.detach(c)
 		c.kill()
+	}
+}
+
+// proposeMembership makes a new leader record the initial membership in
+// /zookeeper/config if no leader has yet.
+func (s *Server) proposeMembership() {
+	if len(s.cfg.Membership) == 0 || s.membershipProposed {
+		return
+	}
+	if n := s.fsm.Tree().Get(fsm.ConfigPath); n == nil || len(n.Data()) > 0 {
+		return
+	}
+	s.membershipProposed = true
+	e := fsm.Entry{Type: fsm.EntryConfig, Time: s.nowMs(), Body: s.cfg.Membership}
+	s.proposer.add(proposal{data: e.Marshal(nil), onFail: func(error) { s.membershipProposed = false }})
+}
+
+// membershipChanged tells the node about a new /zookeeper/config.
+func (s *Server) membershipChanged() {
+	if s.cfg.OnMembership == nil {
+		return
+	}
+	if n := s.fsm.Tree().Get(fsm.ConfigPath); n != nil && len(n.Data()) > 0 {
+		s.cfg.OnMembership(n.Data())
 	}
 }
 
@@ -106,6 +159,14 @@ func (s *Server) checkLeader(now time.Time) {
 	if s.repl.Leader() != 0 {
 		s.leaderSeen = now
 		s.leaderless = false
+		if s.readOnly.Load() {
+			// Back to read-write: read-only sessions end here, as they do
+			// when ZooKeeper's read-only server shuts down; their clients
+			// reconnect and find a read-write server.
+			s.readOnly.Store(false)
+			s.log.Info("leader back; closing read-only sessions", "leader", s.repl.Leader())
+			s.closeAllClients()
+		}
 		return
 	}
 	if s.leaderSeen.IsZero() {
@@ -116,11 +177,53 @@ func (s *Server) checkLeader(now time.Time) {
 	}
 	s.leaderless = true
 	s.log.Warn("no leader; closing client connections until one is elected",
-		"for", now.Sub(s.leaderSeen).Round(time.Millisecond), "connections", len(s.conns))
+		"for", now.Sub(s.leaderSeen).Round(time.Millisecond), "connections", len(s.conns), "readOnlyMode", s.cfg.ReadOnlyMode)
+	s.closeAllClients()
+	s.readOnly.Store(s.cfg.ReadOnlyMode)
+}
+
+func (s *Server) closeAllClients() {
 	for _, c := range s.sortedConns() {
 		s.detach(c)
 		c.kill()
 	}
+}
+
+// connectReadOnly answers a handshake while this server has no leader and
+// serves read-only clients: a client that asked for read-only access gets
+// a session that lives only on this server (a new one, or its existing
+// session reattached), answered with readOnly=true; writes on it are
+// answered NotReadOnly. Other clients are refused.
+func (s *Server) connectReadOnly(c *conn, req *proto.ConnectRequest, timeout int32, result chan bool) {
+	if !s.readOnly.Load() || !req.ReadOnly {
+		s.log.Info("refusing a client: no leader", "remote", c.remote, "readOnlyRequested", req.ReadOnly)
+		s.closeConn(c)
+		result <- false
+		return
+	}
+	id, pw := req.SessionID, req.Passwd
+	if id == 0 {
+		id = s.nextSID
+		s.nextSID = session.NextID(id)
+		pw = make([]byte, 16)
+		_, _ = rand.Read(pw)
+	} else if sess, ok := s.fsm.Sessions().Get(id); ok && subtle.ConstantTimeCompare(sess.Password, req.Passwd) == 1 {
+		pw = sess.Password
+	} else {
+		s.pushFrame(c, frame(&proto.ConnectResponse{Passwd: make([]byte, 16), HasReadOnly: req.HasReadOnly}, nil))
+		s.closeConn(c)
+		result <- false
+		return
+	}
+	if old := s.bySession[id]; old != nil && old != c {
+		s.detach(old)
+		old.kill()
+	}
+	c.readOnly = true
+	c.session, c.timeout = id, timeout
+	s.bySession[id] = c
+	s.pushFrame(c, frame(&proto.ConnectResponse{TimeOut: timeout, SessionID: id, Passwd: pw, ReadOnly: true, HasReadOnly: req.HasReadOnly}, nil))
+	result <- true
 }
 
 // checkWrites closes the connections whose oldest write has waited for

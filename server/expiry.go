@@ -23,10 +23,14 @@ func (s *Server) onTick() {
 			}
 		}
 	}
+	if leader && !s.wasLeader {
+		s.membershipProposed = false
+	}
 	s.wasLeader = leader
 	if !leader {
 		return
 	}
+	s.proposeMembership()
 	for _, id := range s.tracker.Expired(now.UnixMilli()) {
 		if _, ok := s.fsm.Sessions().Get(id); !ok || s.expiring[id] {
 			continue

@@ -47,6 +47,9 @@ func (s *Server) fourLetterText(cmd string) string {
 	case "ruok":
 		return "imok"
 	case "isro":
+		if s.readOnly.Load() {
+			return "ro"
+		}
 		return "rw"
 	case "srvr":
 		s.do(func() { s.writeSrvr(&b, false) })

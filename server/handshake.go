@@ -30,13 +30,11 @@ func (s *Server) onConnect(c *conn, req *proto.ConnectRequest, result chan bool)
 		result <- false
 		return
 	}
+	timeout := s.negotiate(req.TimeOut)
 	if s.leaderless {
-		s.log.Info("refusing a client: no leader", "remote", c.remote)
-		s.closeConn(c)
-		result <- false
+		s.connectReadOnly(c, req, timeout, result)
 		return
 	}
-	timeout := s.negotiate(req.TimeOut)
 	if req.SessionID == 0 && s.storageErr != nil {
 		s.log.Warn("refusing a new session: storage cannot take writes", "remote", c.remote)
 		s.closeConn(c)
@@ -89,6 +87,7 @@ func (s *Server) finishCreate(id int64) {
 		return
 	}
 	s.bind(p.c, id, p.timeout)
+	s.own(id, true)
 	s.pushFrame(p.c, frame(&proto.ConnectResponse{TimeOut: p.timeout, SessionID: id, Passwd: p.password, HasReadOnly: p.hasReadOnly}, nil))
 	p.result <- true
 }

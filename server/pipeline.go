@@ -92,25 +92,22 @@ func (s *Server) drain(c *conn) {
 			return
 		}
 		switch classify(r.op) {
-		case kindWrite:
-			if s.storageErr != nil {
-				// Refused at once, but in order: behind the writes
-				// already on their way.
-				if len(c.inflight) > 0 {
-					return
-				}
-				c.queue = c.queue[1:]
-				s.refuseWrite(c, r)
-				continue
-			}
-			c.queue = c.queue[1:]
-			s.startWrite(c, r)
-		case kindSync:
-			if len(c.inflight) > 0 {
+		case kindWrite, kindSync:
+			refuse := c.readOnly || (s.storageErr != nil && r.op != proto.OpSync)
+			if (refuse || r.op == proto.OpSync) && len(c.inflight) > 0 {
+				// Refused or synced in order: behind the writes already
+				// on their way.
 				return
 			}
 			c.queue = c.queue[1:]
-			s.startSync(c, r)
+			switch {
+			case refuse:
+				s.refuseWrite(c, r)
+			case r.op == proto.OpSync:
+				s.startSync(c, r)
+			default:
+				s.startWrite(c, r)
+			}
 		default:
 			if len(c.inflight) > 0 {
 				return

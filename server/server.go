@@ -29,6 +29,9 @@ type Server struct {
 
 	started time.Time
 
+	// readOnly: no leader, read-only clients served (readonlymode.enabled).
+	readOnly atomic.Bool
+
 	// counters read by four-letter words from any goroutine
 	received atomic.Int64
 	sent     atomic.Int64
@@ -55,12 +58,17 @@ type Server struct {
 	touches    map[int64]struct{}
 	leaderSeen time.Time
 	leaderless bool
-	proposer   *proposer
-	syncs      []*syncWait
-	applied    uint64
-	stats      latencyStats
-	lastReap   time.Time
-	snap       snapState
+	// owned: sessions this server created or had moved to it, with no
+	// later move elsewhere applied (ensemble.go).
+	owned map[int64]bool
+	// membershipProposed: this leader proposed the initial membership.
+	membershipProposed bool
+	proposer           *proposer
+	syncs              []*syncWait
+	applied            uint64
+	stats              latencyStats
+	lastReap           time.Time
+	snap               snapState
 	// storageErr is set while the log cannot take writes (see
 	// StorageFailing); storageFatal once it never will again.
 	storageErr   error
@@ -125,6 +133,7 @@ func (s *Server) Start() {
 	s.startOnce.Do(func() {
 		s.goFunc(s.run)
 		s.goFunc(s.proposer.run)
+		s.post(s.membershipChanged)
 	})
 }
 

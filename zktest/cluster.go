@@ -47,15 +47,22 @@ func (m *Member) Node() *node.Node {
 // server.1..n lines, initLimit 10 and syncLimit 5.
 func StartCluster(t testing.TB, n int, opts ...Option) *Cluster {
 	t.Helper()
+	return StartClusterWithObservers(t, n, 0, opts...)
+}
+
+// StartClusterWithObservers starts n participants (server ids 1..n) and
+// observers more members (ids n+1..) whose server lines end in :observer.
+func StartClusterWithObservers(t testing.TB, n, observers int, opts ...Option) *Cluster {
+	t.Helper()
 	c := &Cluster{t: t}
 	var servers []config.Server
-	for i := range n {
+	for i := range n + observers {
 		m := &Member{ID: uint64(i + 1)}
 		m.Addr = freeAddr(t)
 		m.peerAddr = freeAddr(t)
 		cport := port(m.Addr)
 		servers = append(servers, config.Server{ID: m.ID, Host: "127.0.0.1", QuorumPort: port(m.peerAddr),
-			ElectionPort: port(freeAddr(t)), ClientAddr: "127.0.0.1", ClientPort: cport})
+			ElectionPort: port(freeAddr(t)), ClientAddr: "127.0.0.1", ClientPort: cport, Observer: i >= n})
 		c.Members = append(c.Members, m)
 	}
 	for _, m := range c.Members {
@@ -74,7 +81,7 @@ func StartCluster(t testing.TB, n int, opts ...Option) *Cluster {
 	}
 	t.Cleanup(c.Close)
 	var wg sync.WaitGroup
-	errs := make([]error, n)
+	errs := make([]error, len(c.Members))
 	for i, m := range c.Members {
 		wg.Go(func() { errs[i] = c.start(m) })
 	}

@@ -1,6 +1,8 @@
 package diff
 
 import (
+	"strings"
+
 	"github.com/zkd-io/zkd/proto"
 )
 
@@ -44,6 +46,14 @@ var allowList = []Allowance{
 			"if it asked for a watch, that session's data/exist-watch events and checkWatches/" +
 			"removeWatches answers on that path are ignored until its connection is replaced",
 		Apply: allowExistsReadACL,
+	},
+	{
+		Name:  "ensemble-config",
+		Since: "zkd ensemble compared with a standalone ZooKeeper",
+		Reason: "a zkd ensemble's /zookeeper/config holds its membership (server.N lines and " +
+			"version=), a standalone server's is empty; data and the stat fields a write of it " +
+			"sets are not compared. It can only apply when zkd's side is an ensemble",
+		Apply: allowEnsembleConfig,
 	},
 	{
 		Name:  "standalone-check",
@@ -121,6 +131,30 @@ func allowExistsReadACL(c *pairCtx) bool {
 		c.addTaint(Taint{Session: c.op.Session, Path: c.zk.Path, DataOnly: true, Reason: "exists-read-acl"})
 	}
 	return true
+}
+
+func allowEnsembleConfig(c *pairCtx) bool {
+	// Collected first: erase rewrites the field slices. A result is the
+	// config node's when the op names it or its data is server lines.
+	var prefixes []string
+	for _, f := range c.zkd.Fields {
+		prefix, ok := strings.CutSuffix(f.Key, "stat.dataLength")
+		if !ok || f.Val == "0" || c.zk.Get(f.Key) != "0" {
+			continue
+		}
+		if c.zk.Path == "/zookeeper/config" || strings.HasPrefix(c.zkd.Get(prefix+"data"), `"server.`) {
+			prefixes = append(prefixes, prefix)
+		}
+	}
+	did := false
+	for _, prefix := range prefixes {
+		for _, k := range []string{"data", "stat.mzxid", "stat.mtime", "stat.version", "stat.dataLength"} {
+			if erase(c, prefix+k) {
+				did = true
+			}
+		}
+	}
+	return did
 }
 
 func allowStandaloneCheck(c *pairCtx) bool {

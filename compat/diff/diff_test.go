@@ -19,6 +19,19 @@ func TestDifferential(t *testing.T) {
 	t.Run("knownBugs", func(t *testing.T) { h.t = t; replayKnownBugs(t, h) })
 }
 
+// TestDifferentialEnsembleFollower runs seeded streams against Apache
+// ZooKeeper (standalone) and a follower of a 3-member zkd ensemble: a
+// client of a follower must see exactly what a client of a single server
+// sees, expiry included. A third of the standalone plan's seeds.
+func TestDifferentialEnsembleFollower(t *testing.T) {
+	h := newHarnessOn(t, true)
+	p := currentPlan()
+	p.seeds = max(p.seeds/3, 1)
+	p.budget /= 2
+	t.Run("random", func(t *testing.T) { h.t = t; runSeeds(t, h, p) })
+	t.Run("expiry", func(t *testing.T) { h.t = t; expiryScenario(t, h) })
+}
+
 // replayKnownBugs runs each known bug's reproducing stream: it must still
 // differ only in ways the entry explains. One that no longer differs is
 // fixed, and the test says to delete the entry.

@@ -70,7 +70,14 @@ type harness struct {
 	perRun func() func(op Op, rec proto.Record)
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessOn(t, false) }
+
+// newHarnessOn starts ZooKeeper and zkd; with ensemble, zkd is a 3-member
+// zktest.Cluster and every session of the zkd side goes to one follower,
+// so each write is forwarded to the leader and answered after the
+// follower applied it, and session expiry is the leader's decision made
+// from the follower's forwarded touches.
+func newHarnessOn(t *testing.T, ensemble bool) *harness {
 	t.Helper()
 	script := ZooKeeperScript()
 	if script == "" {
@@ -82,9 +89,8 @@ func newHarness(t *testing.T) *harness {
 	}
 	start := time.Now()
 	var zk *ZooKeeper
-	var zkd *zktest.Server
 	zk = StartZooKeeper(t, script)
-	zkd = zktest.Start(t, func(c *config.Config) {
+	same := func(c *config.Config) {
 		// The same session timing as the ZooKeeper side (zooCfg).
 		c.TickTime = tickMs * time.Millisecond
 		c.MinSessionTimeout = minSessionTimeoutMs * time.Millisecond
@@ -92,9 +98,17 @@ func newHarness(t *testing.T) *harness {
 		c.ExtendedTypesEnabled = true
 		c.ContainerCheckInterval = time.Hour // as the ZooKeeper side: no reaping during a run
 		c.MaxClientCnxns = 0
-	})
-	t.Logf("servers up in %v: zookeeper %s, zkd %s", time.Since(start).Round(time.Millisecond), zk.Addr, zkd.Addr)
-	return &harness{t: t, zk: Server{Name: "zookeeper", Addr: zk.Addr}, zkd: Server{Name: "zkd", Addr: zkd.Addr}, sessions: 3}
+	}
+	var zkdAddr string
+	if ensemble {
+		c := zktest.StartCluster(t, 3, same)
+		c.WaitLeader(10 * time.Second)
+		zkdAddr = c.Followers()[0].Addr
+	} else {
+		zkdAddr = zktest.Start(t, same).Addr
+	}
+	t.Logf("servers up in %v: zookeeper %s, zkd %s (ensemble %v)", time.Since(start).Round(time.Millisecond), zk.Addr, zkdAddr, ensemble)
+	return &harness{t: t, zk: Server{Name: "zookeeper", Addr: zk.Addr}, zkd: Server{Name: "zkd", Addr: zkdAddr}, sessions: 3}
 }
 
 // result is one differential run.

@@ -3,6 +3,7 @@ package compat
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-zookeeper/zk"
 
 	"github.com/zkd-io/zkd/compat/diff"
 )
@@ -169,4 +172,70 @@ func mustContain(t *testing.T, what, out string, wants ...string) {
 			t.Fatalf("%s: output lacks %q:\n%s", what, w, out)
 		}
 	}
+}
+
+// zkSession opens a go-zookeeper session that may use any of addrs and
+// waits up to 10s until it is established. The caller closes it.
+func zkSession(t *testing.T, timeout time.Duration, addrs ...string) *zk.Conn {
+	t.Helper()
+	c, events, err := zk.Connect(addrs, timeout, zk.WithLogger(silentLogger{}))
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatalf("connect to %v: event channel closed", addrs)
+			}
+			if ev.State == zk.StateHasSession {
+				go func() {
+					for range events {
+					}
+				}()
+				return c
+			}
+		case <-deadline:
+			c.Close()
+			t.Fatalf("no session with %v within 10s", addrs)
+		}
+	}
+}
+
+type silentLogger struct{}
+
+func (silentLogger) Printf(string, ...any) {}
+
+// readAll gets every path on c, several requests in flight at once. A
+// missing znode reads as the zero observed.
+func readAll(c *zk.Conn, paths []string) (map[string]observed, error) {
+	const readers = 8
+	out := make([]observed, len(paths))
+	errs := make([]error, readers)
+	var wg sync.WaitGroup
+	for r := range readers {
+		wg.Go(func() {
+			for i := r; i < len(paths); i += readers {
+				data, st, err := c.Get(paths[i])
+				switch {
+				case errors.Is(err, zk.ErrNoNode):
+				case err != nil:
+					errs[r] = fmt.Errorf("get %s: %w", paths[i], err)
+					return
+				default:
+					out[i] = observed{exists: true, data: data, version: st.Version, mzxid: st.Mzxid}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	seen := make(map[string]observed, len(paths))
+	for i, path := range paths {
+		seen[path] = out[i]
+	}
+	return seen, nil
 }

@@ -62,12 +62,20 @@ var kazooChecks = []string{
 // ShallowParty, TreeCache, Semaphore).
 func TestKazooAgainstZkd(t *testing.T) {
 	py := requireKazoo(t)
+	p := startZkd(t, "")
+	runKazooSuite(t, py, p.Addr)
+}
+
+// runKazooSuite runs testdata/kazoo_suite.py with py against hosts (a
+// kazoo connection string: host:port[,host:port...]) and fails unless
+// every check in kazooChecks reported ok.
+func runKazooSuite(t *testing.T, py, hosts string) {
+	t.Helper()
 	script, err := filepath.Abs(filepath.Join("testdata", "kazoo_suite.py"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := startZkd(t, "")
-	out := run(t, 90*time.Second, "", py, script, p.Addr)
+	out := run(t, 90*time.Second, "", py, script, hosts)
 	t.Logf("kazoo_suite.py output:\n%s", out)
 	if !strings.Contains(out, "PASS all ") || strings.Contains(out, "FAIL") {
 		t.Fatalf("kazoo suite failed:\n%s", out)

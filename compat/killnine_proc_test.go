@@ -31,29 +31,40 @@ type crashable struct {
 	prev *bytes.Buffer // the previous start's log
 }
 
-// newCrashable writes a zoo.cfg with a fresh dataDir and a free port. It
-// does not start the process.
+// newCrashable writes a standalone zoo.cfg with a fresh dataDir and a free
+// port. It does not start the process.
 func newCrashable(t *testing.T, extra string) *crashable {
 	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
-	p := &crashable{
-		Addr:    fmt.Sprintf("127.0.0.1:%d", port),
-		DataDir: filepath.Join(dir, "data"),
-		bin:     zkdBinary(t),
-		cfgPath: filepath.Join(dir, "zoo.cfg"),
+	dataDir := filepath.Join(dir, "data")
+	cfgPath := filepath.Join(dir, "zoo.cfg")
+	if err := os.WriteFile(cfgPath, []byte(fastZooCfg(dataDir, port, extra)), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	cfg := fmt.Sprintf(`tickTime=200
+	return crashableOn(t, cfgPath, dataDir, fmt.Sprintf("127.0.0.1:%d", port))
+}
+
+// fastZooCfg is the zoo.cfg of a zkd on 127.0.0.1:clientPort with short
+// ticks (200 ms), so that a member that is killed is noticed quickly;
+// extra is appended (server.N lines, snapCount, ...).
+func fastZooCfg(dataDir string, clientPort int, extra string) string {
+	return fmt.Sprintf(`tickTime=200
 initLimit=10
 syncLimit=5
 dataDir=%s
 clientPort=%d
 clientPortAddress=127.0.0.1
 4lw.commands.whitelist=*
-%s`, p.DataDir, port, extra)
-	if err := os.WriteFile(p.cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+%s`, dataDir, clientPort, extra)
+}
+
+// crashableOn is a zkd for a zoo.cfg already written at cfgPath, whose
+// dataDir and client address the caller knows. It does not start the
+// process; the test's cleanup kills it if it still runs.
+func crashableOn(t *testing.T, cfgPath, dataDir, addr string) *crashable {
+	t.Helper()
+	p := &crashable{Addr: addr, DataDir: dataDir, bin: zkdBinary(t), cfgPath: cfgPath}
 	t.Cleanup(func() {
 		if p.running() {
 			_ = p.cmd.Process.Kill()
@@ -167,20 +178,30 @@ func (p *crashable) logs() string {
 
 // srvrZxid returns the Zxid line of the srvr four-letter word.
 func srvrZxid(addr string) (int64, error) {
+	v, err := srvrLine(addr, "Zxid")
+	if err != nil {
+		return 0, err
+	}
+	z, err := strconv.ParseInt(v, 0, 64)
+	if err != nil {
+		return 0, fmt.Errorf("srvr: parse Zxid %q: %w", v, err)
+	}
+	return z, nil
+}
+
+// srvrLine returns the value of the "key: value" line of the srvr
+// four-letter word (Zxid, Mode, ...).
+func srvrLine(addr, key string) (string, error) {
 	out, err := fourLetter(addr, "srvr")
 	if err != nil {
-		return 0, fmt.Errorf("srvr: %w", err)
+		return "", fmt.Errorf("srvr: %w", err)
 	}
-	for _, line := range strings.Split(out, "\n") {
-		if v, ok := strings.CutPrefix(line, "Zxid: "); ok {
-			z, err := strconv.ParseInt(strings.TrimSpace(v), 0, 64)
-			if err != nil {
-				return 0, fmt.Errorf("srvr: parse %q: %w", line, err)
-			}
-			return z, nil
+	for line := range strings.SplitSeq(out, "\n") {
+		if v, ok := strings.CutPrefix(line, key+": "); ok {
+			return strings.TrimSpace(v), nil
 		}
 	}
-	return 0, fmt.Errorf("srvr: no Zxid line in %q", out)
+	return "", fmt.Errorf("srvr: no %s line in %q", key, out)
 }
 
 // tail returns the last n lines of s.

@@ -1,7 +1,6 @@
 package compat
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -174,8 +173,7 @@ func killRound(t *testing.T, p *crashable, round int, seed uint64, delay time.Du
 	return results, preKill
 }
 
-// killReadBack reads /k's children and every path with a fresh session,
-// several requests in flight at once.
+// killReadBack reads /k's children and every path with a fresh session.
 func killReadBack(t *testing.T, p *crashable, paths []string) ([]string, map[string]observed) {
 	t.Helper()
 	c := killConnect(t, p)
@@ -184,34 +182,9 @@ func killReadBack(t *testing.T, p *crashable, paths []string) ([]string, map[str
 	if err != nil {
 		t.Fatalf("children of /k after restart: %v", err)
 	}
-	const readers = 8
-	out := make([]observed, len(paths))
-	errs := make([]error, readers)
-	var wg sync.WaitGroup
-	for r := range readers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := r; i < len(paths); i += readers {
-				data, st, err := c.Get(paths[i])
-				switch {
-				case errors.Is(err, zk.ErrNoNode):
-				case err != nil:
-					errs[r] = fmt.Errorf("get %s after restart: %w", paths[i], err)
-					return
-				default:
-					out[i] = observed{exists: true, data: data, version: st.Version, mzxid: st.Mzxid}
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
-	seen := make(map[string]observed, len(paths))
-	for i, path := range paths {
-		seen[path] = out[i]
+	seen, err := readAll(c, paths)
+	if err != nil {
+		t.Fatalf("after restart: %v", err)
 	}
 	return children, seen
 }
@@ -219,31 +192,5 @@ func killReadBack(t *testing.T, p *crashable, paths []string) ([]string, map[str
 // killConnect opens a go-zookeeper session to p and waits for it.
 func killConnect(t *testing.T, p *crashable) *zk.Conn {
 	t.Helper()
-	c, events, err := zk.Connect([]string{p.Addr}, killSession, zk.WithLogger(silentLogger{}))
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case ev, ok := <-events:
-			if !ok {
-				t.Fatalf("connect to %s: event channel closed", p.Addr)
-			}
-			if ev.State == zk.StateHasSession {
-				go func() {
-					for range events {
-					}
-				}()
-				return c
-			}
-		case <-deadline:
-			c.Close()
-			t.Fatalf("no session with %s within 10s", p.Addr)
-		}
-	}
+	return zkSession(t, killSession, p.Addr)
 }
-
-type silentLogger struct{}
-
-func (silentLogger) Printf(string, ...any) {}

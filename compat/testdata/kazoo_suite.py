@@ -5,6 +5,12 @@ With CHECK names only those checks run. Environment: KAZOO_SUITE_VERSION
 (default 3.9.3) is the version server_version() must report;
 KAZOO_SUITE_LOG=FILE writes kazoo's debug wire log to FILE.
 
+HOST:PORT may be a kazoo connection string listing several servers of an
+ensemble; the clients then spread over them. A client that reads what another
+client wrote calls sync first: ZooKeeper promises one client's view to
+include another's writes only after a sync, and a follower can be a moment
+behind the server that acknowledged the write.
+
 Prints "ok <name>" for each passing check and "FAIL <name>: ..." with a
 traceback for each failing one; exits 1 if any check failed and 2 if the
 whole run exceeded its deadline. Every wait is bounded.
@@ -177,6 +183,7 @@ def ephemeral_gone_after_owner_stops(zk):
     zk.ensure_path(base)
     owner = new_client()
     owner.create(base + "/mine", b"", ephemeral=True)
+    zk.sync(base)
     expect(zk.exists(base + "/mine") is not None, "other client cannot see ephemeral")
     gone = threading.Event()
 
@@ -282,6 +289,7 @@ def digest_acl(zk):
     zk.create(path, b"hidden", acl=[acl])
     expect_raises(NoAuthError, zk.get, path)
     owner = new_client(auth_data=[("digest", "alice:secret")])
+    owner.sync(path)
     expect_eq(owner.get(path)[0], b"hidden", "data read with auth_data")
     acls, _ = owner.get_acls(path)
     expect_eq(len(acls), 1, "acl count")
@@ -319,6 +327,7 @@ def lock(zk):
     expect(l1.acquire(timeout=WAIT), "first acquire failed")
     expect_raises(LockTimeout, l2.acquire, timeout=1.0)
     expect_eq(l2.acquire(blocking=False), False, "non-blocking acquire while held")
+    zk.sync(path)
     expect_eq(l1.contenders(), ["first"], "contenders while held")
     l1.release()
     expect(l2.acquire(timeout=WAIT), "second acquire after release failed")
@@ -366,6 +375,7 @@ def barrier(zk):
     other = new_client()
     b = zk.Barrier(path)
     b.create()
+    other.sync(path)
     expect_eq(other.Barrier(path).wait(timeout=0.5), False, "wait on a raised barrier")
     passed = threading.Event()
     th = spawn("barrier-wait", lambda: other.Barrier(path).wait(timeout=WAIT) and passed.set())
@@ -425,8 +435,10 @@ def counter(zk):
         join_thread(th, th.name)
         if th.err is not None:
             raise CheckError("%s raised %r" % (th.name, th.err))
+    zk.sync(path)
     expect_eq(c1.value, 20, "counter value after 2x10 increments")
     c2 -= 5
+    zk.sync(path)
     expect_eq(c1.value, 15, "counter value after -= 5")
     stop_client(other)
 
@@ -484,9 +496,11 @@ def party(zk):
         p2 = getattr(other, kind)(path, "beta")
         p1.join()
         p2.join()
+        zk.sync(path)
         expect_eq(sorted(p1), ["alpha", "beta"], kind + " members")
         expect_eq(len(p1), 2, kind + " size")
         p2.leave()
+        zk.sync(path)
         expect_eq(list(p1), ["alpha"], kind + " members after leave")
         p2.join()
         stop_client(other)  # membership is ephemeral
@@ -537,9 +551,11 @@ def semaphore(zk):
     expect(s1.acquire(timeout=WAIT), "first lease")
     expect_raises(LockTimeout, s2.acquire, timeout=1.0)
     expect_eq(s2.acquire(blocking=False), False, "non-blocking lease while held")
+    zk.sync(path)
     expect_eq(s1.lease_holders(), ["first"], "lease holders")
     s1.release()
     expect(s2.acquire(timeout=WAIT), "second lease after release")
+    zk.sync(path)
     expect_eq(s1.lease_holders(), ["second"], "lease holders after handover")
     s2.release()
     stop_client(other)

@@ -1,0 +1,171 @@
+package compat
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// TestEnsembleProcessesServeThirdPartyClients starts a 3-member ensemble
+// of real zkd processes, each on the zoo.cfg an Apache ZooKeeper ensemble
+// would use, and drives it with go-zookeeper (CRUD through a follower, a
+// watch on another follower fired by a write through the leader, the
+// ephemeral of a closed session gone from every member), kazoo's suite and
+// zkCli.sh, both given the connection string of all three servers.
+func TestEnsembleProcessesServeThirdPartyClients(t *testing.T) {
+	e := startEnsemble(t, 3)
+	for i, addr := range e.addrs() {
+		if out, err := fourLetter(addr, "ruok"); err != nil || out != "imok" {
+			t.Fatalf("server %d: ruok = %q, %v", i+1, out, err)
+		}
+	}
+	modes := e.modes()
+	if got := slices.Sorted(slices.Values(modes)); !slices.Equal(got, []string{"follower", "follower", "leader"}) {
+		t.Fatalf("srvr modes %q, want one leader and two followers", modes)
+	}
+	t.Logf("srvr modes by server id: %q", modes)
+	t.Run("go-zookeeper", func(t *testing.T) { ensembleGoZk(t, e) })
+	t.Run("kazoo", func(t *testing.T) { runKazooSuite(t, requireKazoo(t), e.connString()) })
+	t.Run("zkCli.sh", func(t *testing.T) { ensembleZkCli(t, e) })
+}
+
+func ensembleGoZk(t *testing.T, e *ensembleProcs) {
+	lead, err := e.leader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := e.followers()
+	if len(fs) != 2 {
+		t.Fatalf("followers %v, want 2", fs)
+	}
+	leader, f1, f2 := e.members[lead].Addr, e.members[fs[0]].Addr, e.members[fs[1]].Addr
+	acl := zk.WorldACL(zk.PermAll)
+
+	c := zkSession(t, 4*time.Second, f1)
+	defer c.Close()
+	if _, err := c.Create("/gozk", []byte("one"), 0, acl); err != nil {
+		t.Fatalf("create through follower %s: %v", f1, err)
+	}
+	if data, st, err := c.Get("/gozk"); err != nil || string(data) != "one" || st.Version != 0 {
+		t.Fatalf("get after create: %q %+v %v", data, st, err)
+	}
+	if st, err := c.Set("/gozk", []byte("two"), 0); err != nil || st.Version != 1 {
+		t.Fatalf("set version 0: %+v %v", st, err)
+	}
+	if data, _, err := c.Get("/gozk"); err != nil || string(data) != "two" {
+		t.Fatalf("get after set: %q %v", data, err)
+	}
+	if _, err := c.Create("/gozk/tmp", nil, 0, acl); err != nil {
+		t.Fatal(err)
+	}
+	if kids, _, err := c.Children("/gozk"); err != nil || !slices.Equal(kids, []string{"tmp"}) {
+		t.Fatalf("children: %v %v", kids, err)
+	}
+	if err := c.Delete("/gozk/tmp", 0); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if ok, _, err := c.Exists("/gozk/tmp"); err != nil || ok {
+		t.Fatalf("exists after delete: %v %v", ok, err)
+	}
+
+	// A watch on the other follower fires for writes through the leader.
+	w := zkSession(t, 4*time.Second, f2)
+	defer w.Close()
+	if _, err := w.Sync("/gozk"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, dataCh, err := w.GetW("/gozk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, kidsCh, err := w.ChildrenW("/gozk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := zkSession(t, 4*time.Second, leader)
+	defer l.Close()
+	if _, err := l.Set("/gozk", []byte("three"), -1); err != nil {
+		t.Fatalf("set through the leader: %v", err)
+	}
+	waitWatch(t, dataCh, zk.EventNodeDataChanged, "/gozk")
+	if _, err := l.Create("/gozk/kid", nil, 0, acl); err != nil {
+		t.Fatal(err)
+	}
+	waitWatch(t, kidsCh, zk.EventNodeChildrenChanged, "/gozk")
+
+	// The ephemeral of a session closed on a follower goes everywhere.
+	owner := zkSession(t, 4*time.Second, f1)
+	if _, err := owner.Create("/gozk/eph", []byte("e"), zk.FlagEphemeral, acl); err != nil {
+		owner.Close()
+		t.Fatal(err)
+	}
+	sid := owner.SessionID()
+	readers := make([]*zk.Conn, len(e.members))
+	for i, addr := range e.addrs() {
+		readers[i] = zkSession(t, 4*time.Second, addr)
+		defer readers[i].Close()
+		if _, st, err := syncedGet(readers[i], "/gozk/eph"); err != nil || st.EphemeralOwner != sid {
+			t.Fatalf("server %d: ephemeral of live session 0x%x: %+v %v", i+1, sid, st, err)
+		}
+	}
+	owner.Close()
+	for i, r := range readers {
+		gone := false
+		for range 100 {
+			if _, _, err := syncedGet(r, "/gozk/eph"); errors.Is(err, zk.ErrNoNode) {
+				gone = true
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if !gone {
+			t.Fatalf("server %d: ephemeral of closed session 0x%x still there after 5s", i+1, sid)
+		}
+	}
+}
+
+// syncedGet reads path on c after a sync, so the answer reflects every
+// write committed before the call, whichever member c is connected to.
+func syncedGet(c *zk.Conn, path string) ([]byte, *zk.Stat, error) {
+	if _, err := c.Sync(path); err != nil && !errors.Is(err, zk.ErrNoNode) {
+		return nil, nil, fmt.Errorf("sync %s: %w", path, err)
+	}
+	return c.Get(path)
+}
+
+// waitWatch waits up to 10s for one event on a watch channel and checks
+// its type and path.
+func waitWatch(t *testing.T, ch <-chan zk.Event, typ zk.EventType, path string) {
+	t.Helper()
+	select {
+	case ev := <-ch:
+		if ev.Type != typ || ev.Path != path {
+			t.Fatalf("watch event %v on %q, want %v on %q", ev.Type, ev.Path, typ, path)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %v on %s within 10s", typ, path)
+	}
+}
+
+// ensembleZkCli runs zkCli.sh (the Java client) with the connection
+// string of all three servers: create, get, ls, stat, delete.
+func ensembleZkCli(t *testing.T, e *ensembleProcs) {
+	zkcli := requireTool(t, "zookeeper", "zkCli.sh", "/usr/share/zookeeper/bin/zkCli.sh")
+	cli := func(args ...string) string {
+		t.Helper()
+		return run(t, 60*time.Second, "", zkcli, append([]string{"-server", e.connString()}, args...)...)
+	}
+	mustContain(t, "create", cli("create", "/zkcli-ens", "hello"), "Created /zkcli-ens")
+	mustContain(t, "get", cli("get", "/zkcli-ens"), "hello")
+	mustContain(t, "ls", cli("ls", "/"), "zkcli-ens")
+	mustContain(t, "stat", cli("stat", "/zkcli-ens"), "dataVersion = 0", "dataLength = 5", "numChildren = 0")
+	cli("delete", "/zkcli-ens")
+	if out := cli("ls", "/"); strings.Contains(out, "zkcli-ens") || !strings.Contains(out, "zookeeper") {
+		t.Fatalf("ls after delete:\n%s", out)
+	}
+}

@@ -228,16 +228,28 @@ func (s *Server) connectReadOnly(c *conn, req *proto.ConnectRequest, timeout int
 }
 
 // checkWrites closes the connections whose oldest write has waited for
-// its entry longer than WriteTimeout, and fails handshakes whose session
-// entry did as long. In an ensemble a proposal can be lost with a leader
-// change; the client then sees ConnectionLoss, which is what it means:
-// the write may or may not have happened.
+// its entry longer than WriteTimeout, or was proposed before the leader
+// changed, and fails handshakes whose session entry did. In an ensemble a
+// proposal can be lost with a leader change (raft forwards a follower's
+// proposals to a leader that may be dead); the client then sees
+// ConnectionLoss, which is what it means: the write may or may not have
+// happened. Failing them as soon as the change is seen, rather than after
+// WriteTimeout, lets clients retry on the new leader within about an
+// election timeout.
 func (s *Server) checkWrites(now time.Time) {
 	if s.cfg.WriteTimeout == 0 {
 		return
 	}
+	lead := s.repl.Leader()
+	if lead != s.lastLeader {
+		s.lastLeader = lead
+		s.leaderChanged = now
+	}
+	stale := func(proposed time.Time) bool {
+		return now.Sub(proposed) >= s.cfg.WriteTimeout || (!s.leaderChanged.IsZero() && proposed.Before(s.leaderChanged))
+	}
 	for _, c := range s.sortedConns() {
-		if c.closed || len(c.inflight) == 0 || now.Sub(c.inflight[0].proposed) < s.cfg.WriteTimeout {
+		if c.closed || len(c.inflight) == 0 || !stale(c.inflight[0].proposed) {
 			continue
 		}
 		s.log.Warn("write not applied in time; closing connection", "remote", c.remote,
@@ -246,7 +258,7 @@ func (s *Server) checkWrites(now time.Time) {
 		c.kill()
 	}
 	for id, p := range s.pending {
-		if now.Sub(p.proposed) < s.cfg.WriteTimeout {
+		if !stale(p.proposed) {
 			continue
 		}
 		delete(s.pending, id)

@@ -58,6 +58,10 @@ type Server struct {
 	touches    map[int64]struct{}
 	leaderSeen time.Time
 	leaderless bool
+	// lastLeader and leaderChanged: the leader checkWrites last saw and
+	// when it saw it change.
+	lastLeader    uint64
+	leaderChanged time.Time
 	// owned: sessions this server created or had moved to it, with no
 	// later move elsewhere applied (ensemble.go).
 	owned map[int64]bool

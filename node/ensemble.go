@@ -98,7 +98,7 @@ func newEnsemble(cfg config.Config, opts Options, id uint64) (*ensemble, error) 
 }
 
 // start creates the transport; the raft node is attached once it exists.
-func (e *ensemble) start(id uint64, log *slog.Logger, onTouches func(from uint64, ids []int64)) error {
+func (e *ensemble) start(id uint64, log *slog.Logger, snaps peer.Snapshots, onTouches func(from uint64, ids []int64)) error {
 	peers := make(map[uint64]string, len(e.addrs))
 	for pid, addr := range e.addrs {
 		if pid != id {
@@ -106,7 +106,7 @@ func (e *ensemble) start(id uint64, log *slog.Logger, onTouches func(from uint64
 		}
 	}
 	tr, err := peer.New(peer.Config{ID: id, ClusterID: e.cluster, Listener: e.ln, Peers: peers,
-		Handler: e.h, Logger: log.With("pkg", "peer"), OnTouches: onTouches})
+		Handler: e.h, Logger: log.With("pkg", "peer"), OnTouches: onTouches, Snapshots: snaps})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/zkd-io/zkd/config"
+	"github.com/zkd-io/zkd/node"
 
 	"github.com/zkd-io/zkd/proto"
 	"github.com/zkd-io/zkd/zktest"
@@ -664,4 +666,62 @@ func TestEnsembleReadOnlyMode(t *testing.T) {
 	c.Heal()
 	waitFor(t, "isro=rw after healing", func() bool { return fourLetter(t, f.Addr, "isro") == "rw\n" })
 	r.expectClosed()
+}
+
+// TestEnsembleLaggingMemberCatchesUpBySnapshot: a member that was down
+// while the others wrote, snapshotted and compacted their logs past it
+// comes back, receives the leader's snapshot over the peer transport,
+// restores from it, applies the log after it, serves the data and takes
+// part again; its data directory then restarts from that snapshot.
+func TestEnsembleLaggingMemberCatchesUpBySnapshot(t *testing.T) {
+	cc := zktest.ClusterConfig{Participants: 3, NodeOptions: func(_ uint64, o *node.Options) { o.CatchUpEntries = 20 }}
+	c := zktest.StartClusterConfig(t, cc, func(cfg *config.Config) { cfg.SnapCount = 100 })
+	lead := c.WaitLeader(10 * time.Second)
+	var lagging *zktest.Member
+	for _, m := range c.Members {
+		if m != lead {
+			lagging = m
+			break
+		}
+	}
+	cl := connectTo(t, 4*time.Second, lead.Addr)
+	if _, err := cl.Create("/snap", []byte("0"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	watcher := connectTo(t, 4*time.Second, lagging.Addr)
+	if _, err := watcher.Sync("/snap"); err != nil {
+		t.Fatal(err)
+	}
+	c.Stop(lagging.ID)
+	const n = 400 // several snapshots (snapCount 100) and compactions past the stopped member
+	for i := range n {
+		if _, err := cl.Create(fmt.Sprintf("/snap/n%04d", i), []byte(fmt.Sprint(i)), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Restart(lagging.ID)
+	waitFor(t, "the restarted member to catch up", func() bool {
+		return lagging.Node().AppliedIndex() >= lead.Node().AppliedIndex()
+	})
+	snaps, _ := filepath.Glob(filepath.Join(lagging.Cfg.DataDir, "zkd-snap", "*.snap"))
+	if len(snaps) == 0 {
+		t.Fatal("the lagging member holds no snapshot: it did not catch up by snapshot")
+	}
+	rc := connectTo(t, 4*time.Second, lagging.Addr)
+	children, _, err := rc.Children("/snap")
+	if err != nil || len(children) != n {
+		t.Fatalf("children on the caught-up member: %d %v", len(children), err)
+	}
+	if _, err := cl.Set("/snap", []byte("after"), -1); err != nil {
+		t.Fatal(err)
+	}
+	if data, _, err := syncedGet(t, lagging.Addr, "/snap"); err != nil || string(data) != "after" {
+		t.Fatalf("write after catch-up on the member: %q %v", data, err)
+	}
+	// It restarts from what it received.
+	c.Stop(lagging.ID)
+	c.Restart(lagging.ID)
+	if data, _, err := syncedGet(t, lagging.Addr, "/snap/n0399"); err != nil || string(data) != "399" {
+		t.Fatalf("after a second restart: %q %v", data, err)
+	}
 }

@@ -40,6 +40,7 @@ type Node struct {
 	id       uint64
 	// electionTimeout is raft's (ensemble only).
 	electionTimeout time.Duration
+	fcfg            fsm.Config
 }
 
 // Options are the parts of a node that do not come from zoo.cfg.
@@ -65,6 +66,10 @@ type Options struct {
 	// in-process cluster harness listens on port 0).
 	PeerListener net.Listener
 	PeerAddrs    map[uint64]string
+	// CatchUpEntries overrides how many entries behind the latest snapshot
+	// stay in the log for lagging followers (5000); a follower further
+	// behind gets the snapshot. 0 means the default.
+	CatchUpEntries int
 }
 
 // Start builds and starts a node.
@@ -130,6 +135,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	if err != nil {
 		return fail(err)
 	}
+	st.catchUp = opts.CatchUpEntries
 	if res.applied() > 0 {
 		log.Info("loaded snapshot", "index", res.applied(), "znodes", res.fsm.Tree().NodeCount())
 	}
@@ -148,7 +154,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 				s.Touch(ids)
 			}
 		}
-		if err := ens.start(id, log, onTouches); err != nil {
+		if err := ens.start(id, log, st.snaps, onTouches); err != nil {
 			st.close()
 			return fail(err)
 		}
@@ -172,7 +178,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	f := res.fsm
 	nctx, cancel := context.WithCancel(context.Background())
 	n := &Node{cfg: cfg, log: log, raft: rn, state: st, ln: ln, commit: make(chan []server.Committed, 64), ctx: nctx, cancel: cancel, serveErr: make(chan error, 1), ens: ens, id: id,
-		electionTimeout: time.Duration(rcfg.ElectionTick) * rcfg.TickInterval}
+		electionTimeout: time.Duration(rcfg.ElectionTick) * rcfg.TickInterval, fcfg: fcfg}
 	mode := "standalone"
 	var modeFunc func() string
 	var membership []byte
@@ -320,17 +326,23 @@ func (n *Node) pump() {
 			if !ok {
 				return
 			}
-			if b.Snapshot != nil {
-				// TODO(node owner): restore the state loop from the snapshot
-				// file at b.Snapshot.Index before the entries that follow.
-				n.log.Error("raft installed a snapshot from the leader, which this node cannot restore yet",
-					"index", b.Snapshot.GetIndex(), "term", b.Snapshot.GetTerm())
-			}
 			ents := b.Entries
-			if len(ents) == 0 {
+			out := make([]server.Committed, 0, len(ents)+1)
+			if b.Snapshot != nil {
+				c, err := n.receivedSnapshot(b.Snapshot)
+				if err != nil {
+					// raft's log now starts after that snapshot: without
+					// it this member cannot apply anything.
+					n.log.Error("cannot restore the snapshot installed from the leader; refusing writes until restarted",
+						"index", b.Snapshot.GetIndex(), "err", err)
+					n.srv.StorageFailed(err)
+					return
+				}
+				out = append(out, c)
+			}
+			if len(ents) == 0 && len(out) == 0 {
 				continue
 			}
-			out := make([]server.Committed, 0, len(ents))
 			for i := range ents {
 				e := ents[i]
 				c := server.Committed{Index: e.GetIndex()}
@@ -346,6 +358,23 @@ func (n *Node) pump() {
 			}
 		}
 	}
+}
+
+// receivedSnapshot loads the snapshot raft installed from the leader (the
+// peer transport put its file in the snap store before raft saw it) and
+// hands it to the state loop to replace its state machine.
+func (n *Node) receivedSnapshot(meta *raftpb.SnapshotMetadata) (server.Committed, error) {
+	start := time.Now()
+	res, err := loadSnapshot(n.state.snaps, n.state.ident, n.fcfg)
+	if err != nil {
+		return server.Committed{}, err
+	}
+	if res.applied() != meta.GetIndex() {
+		return server.Committed{}, fmt.Errorf("newest snapshot file is at index %d, raft installed %d", res.applied(), meta.GetIndex())
+	}
+	n.log.Info("restored a snapshot from the leader", "index", meta.GetIndex(), "znodes", res.fsm.Tree().NodeCount(),
+		"took", time.Since(start).Round(time.Millisecond))
+	return server.Committed{Index: meta.GetIndex(), Restore: res.fsm}, nil
 }
 
 // replicator adapts raftnode to server.Replicator.

@@ -42,6 +42,9 @@ type state struct {
 	disk   *raftnode.DiskStorage
 	retain int  // snapshots kept by purging
 	purge  bool // autopurge on
+	// catchUp overrides catchUpEntries (tests make followers need a
+	// snapshot sooner).
+	catchUp int
 	// confState reports the raft membership to record in a snapshot.
 	confState func() *raftpb.ConfState
 
@@ -252,9 +255,13 @@ func (st *state) snapshot(index uint64, write func(io.Writer) error) error {
 // purging on, removes old snapshots and the WAL segments that only the
 // removed ones needed.
 func (st *state) compact(index uint64) error {
+	keep := uint64(catchUpEntries)
+	if st.catchUp > 0 {
+		keep = uint64(st.catchUp)
+	}
 	keepFrom := uint64(1)
-	if index > catchUpEntries {
-		keepFrom = index - catchUpEntries + 1
+	if index > keep {
+		keepFrom = index - keep + 1
 	}
 	release := uint64(0)
 	if st.purge {

@@ -9,6 +9,10 @@ import (
 // answers the requests of this server's connections that waited on them.
 func (s *Server) applyBatch(batch []Committed) {
 	for _, ce := range batch {
+		if ce.Restore != nil {
+			s.restore(ce.Restore, ce.Index)
+			continue
+		}
 		if ce.Index <= s.applied {
 			continue
 		}

@@ -15,6 +15,9 @@ import (
 type Committed struct {
 	Index uint64
 	Data  []byte
+	// Restore, when set, replaces the state machine: it is the state at
+	// Index, from a snapshot the leader sent (Data is then nil).
+	Restore *fsm.FSM
 }
 
 // Replicator is what the server needs from the replication layer.

@@ -242,8 +242,12 @@ func (s *Server) checkWrites(now time.Time) {
 	}
 	lead := s.repl.Leader()
 	if lead != s.lastLeader {
+		if s.lastLeader != 0 {
+			// Proposals made under the previous leader may be lost
+			// (while there is none, raft refuses them outright).
+			s.leaderChanged = now
+		}
 		s.lastLeader = lead
-		s.leaderChanged = now
 	}
 	stale := func(proposed time.Time) bool {
 		return now.Sub(proposed) >= s.cfg.WriteTimeout || (!s.leaderChanged.IsZero() && proposed.Before(s.leaderChanged))

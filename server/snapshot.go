@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/zkd-io/zkd/fsm"
 )
 
 // Snapshotter writes snapshots of the state machine for the storage layer.
@@ -67,14 +69,15 @@ func (s *Server) startSnapshot() {
 	st.running, st.started = true, time.Now()
 	st.entries, st.bytes, st.threshold = 0, 0, s.nextThreshold()
 	s.log.Info("snapshot started", "index", index, "entriesSinceLast", entries)
+	f := s.fsm // restore may replace s.fsm before the snapshot is done
 	s.cfg.Snapshotter.Snapshot(index, fr.EncodeSnapshot, func(err error) {
-		s.post(func() { s.snapshotDone(index, err) })
+		s.post(func() { s.snapshotDone(f, index, err) })
 	})
 }
 
 // snapshotDone runs on the state loop when the Snapshotter finished.
-func (s *Server) snapshotDone(index uint64, err error) {
-	s.fsm.Thaw()
+func (s *Server) snapshotDone(f *fsm.FSM, index uint64, err error) {
+	f.Thaw()
 	st := &s.snap
 	st.running = false
 	took := time.Since(st.started)
@@ -83,4 +86,37 @@ func (s *Server) snapshotDone(index uint64, err error) {
 		return
 	}
 	s.log.Info("snapshot written", "index", index, "took", took)
+}
+
+// restore replaces the state machine with f, the state at index from a
+// snapshot the leader sent because this member had fallen behind its log.
+// Every client connection is closed, as a ZooKeeper follower that syncs by
+// snapshot restarts its server: the watches and the views of the old state
+// cannot be carried over, and clients reconnect, re-register their watches
+// (setWatches answers what changed meanwhile) and keep their sessions,
+// which the snapshot holds.
+func (s *Server) restore(f *fsm.FSM, index uint64) {
+	s.log.Info("state replaced by a snapshot from the leader; closing client connections",
+		"index", index, "previousIndex", s.applied, "connections", len(s.conns))
+	s.closeAllClients()
+	for id, p := range s.pending {
+		delete(s.pending, id)
+		s.closeConn(p.c)
+		p.result <- false
+	}
+	s.fsm = f
+	s.applied = index
+	s.appliedIdx.Store(index)
+	clear(s.expiring)
+	clear(s.owned)
+	now := s.nowMs()
+	for _, id := range f.Sessions().IDs() {
+		if sess, ok := f.Sessions().Get(id); ok {
+			s.tracker.Touch(id, sess.Timeout, now)
+		}
+	}
+	s.snap.entries, s.snap.bytes = 0, 0
+	s.repl.Applied(index)
+	s.finishSyncs()
+	s.membershipChanged()
 }

@@ -19,9 +19,10 @@ import (
 // ports across Stop and Restart, so clients and other members find them
 // again. Partitions cut chosen links inside the peer transport.
 type Cluster struct {
-	t       testing.TB
-	mu      sync.Mutex
-	Members []*Member // index i holds server id i+1
+	t           testing.TB
+	nodeOptions func(id uint64, o *node.Options)
+	mu          sync.Mutex
+	Members     []*Member // index i holds server id i+1
 }
 
 // Member is one server of a Cluster.
@@ -54,7 +55,22 @@ func StartCluster(t testing.TB, n int, opts ...Option) *Cluster {
 // observers more members (ids n+1..) whose server lines end in :observer.
 func StartClusterWithObservers(t testing.TB, n, observers int, opts ...Option) *Cluster {
 	t.Helper()
-	c := &Cluster{t: t}
+	return StartClusterConfig(t, ClusterConfig{Participants: n, Observers: observers}, opts...)
+}
+
+// ClusterConfig shapes a Cluster beyond its zoo.cfg.
+type ClusterConfig struct {
+	Participants, Observers int
+	// NodeOptions, when set, adjusts each member's node.Options (every
+	// start and restart).
+	NodeOptions func(id uint64, o *node.Options)
+}
+
+// StartClusterConfig starts the ensemble cc describes.
+func StartClusterConfig(t testing.TB, cc ClusterConfig, opts ...Option) *Cluster {
+	t.Helper()
+	n, observers := cc.Participants, cc.Observers
+	c := &Cluster{t: t, nodeOptions: cc.NodeOptions}
 	var servers []config.Server
 	for i := range n + observers {
 		m := &Member{ID: uint64(i + 1)}
@@ -112,7 +128,11 @@ func (c *Cluster) start(m *Member) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	nd, err := node.Start(ctx, m.Cfg, node.Options{Listener: ln, PeerListener: pln, Logger: log})
+	o := node.Options{Listener: ln, PeerListener: pln, Logger: log}
+	if c.nodeOptions != nil {
+		c.nodeOptions(m.ID, &o)
+	}
+	nd, err := node.Start(ctx, m.Cfg, o)
 	if err != nil {
 		return fmt.Errorf("server %d: %w", m.ID, err)
 	}

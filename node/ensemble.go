@@ -23,13 +23,14 @@ import (
 // ensemble is what a distributed node adds to a standalone one: the peer
 // transport and the membership it was started with.
 type ensemble struct {
-	cluster   uint64            // hash of the initial membership (clusterID)
+	cluster   uint64            // the data directory's cluster id (clusterID of the initial membership)
 	voters    []uint64          // initial voters (participants), sorted
 	observers []uint64          // observers (raft learners), sorted
 	observer  bool              // this member is an observer
 	addrs     map[uint64]string // member id -> quorum address
 	ln        net.Listener      // quorum port
 	tr        *peer.Transport
+	book      *peerBook // the other members' data directory incarnations
 	h         *lateHandler
 }
 
@@ -60,7 +61,7 @@ func clusterID(servers []config.Server) uint64 {
 // listener and every other member's address. opts may override both
 // (tests listen on port 0).
 func newEnsemble(cfg config.Config, opts Options, id uint64) (*ensemble, error) {
-	e := &ensemble{cluster: clusterID(cfg.Servers), addrs: map[uint64]string{}, h: &lateHandler{}}
+	e := &ensemble{addrs: map[uint64]string{}, h: &lateHandler{}}
 	var self *config.Server
 	for i := range cfg.Servers {
 		s := &cfg.Servers[i]
@@ -98,7 +99,7 @@ func newEnsemble(cfg config.Config, opts Options, id uint64) (*ensemble, error) 
 }
 
 // start creates the transport; the raft node is attached once it exists.
-func (e *ensemble) start(id uint64, log *slog.Logger, snaps peer.Snapshots, onTouches func(from uint64, ids []int64)) error {
+func (e *ensemble) start(id, incarnation uint64, log *slog.Logger, snaps peer.Snapshots, onTouches func(from uint64, ids []int64)) error {
 	peers := make(map[uint64]string, len(e.addrs))
 	for pid, addr := range e.addrs {
 		if pid != id {
@@ -106,7 +107,12 @@ func (e *ensemble) start(id uint64, log *slog.Logger, snaps peer.Snapshots, onTo
 		}
 	}
 	tr, err := peer.New(peer.Config{ID: id, ClusterID: e.cluster, Listener: e.ln, Peers: peers,
-		Handler: e.h, Logger: log.With("pkg", "peer"), OnTouches: onTouches, Snapshots: snaps})
+		Handler: e.h, Logger: log.With("pkg", "peer"), OnTouches: onTouches, Snapshots: snaps,
+		Incarnation: incarnation, Admit: e.book.Admit,
+		OnRefused: func(to uint64, err *peer.RefusedError) {
+			log.Error("a member refuses this one", "member", to, "err", err.Error(),
+				"cluster", fmt.Sprintf("%016x", e.cluster))
+		}})
 	if err != nil {
 		return err
 	}

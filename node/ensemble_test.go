@@ -725,3 +725,125 @@ func TestEnsembleLaggingMemberCatchesUpBySnapshot(t *testing.T) {
 		t.Fatalf("after a second restart: %q %v", data, err)
 	}
 }
+
+// reconfigurable is the cluster option of the reconfig tests.
+func reconfigurable(cfg *config.Config) {
+	cfg.ReconfigEnabled = true
+	cfg.SkipACL = true
+	cfg.SnapCount = 100
+}
+
+// reconfigRetry runs an incremental reconfig, again after a connection
+// loss (a leader change may cut it; removing or adding the same line twice
+// is harmless).
+func reconfigRetry(t *testing.T, cl *zk.Conn, joining, leaving []string) {
+	t.Helper()
+	var err error
+	for range 10 {
+		if _, err = cl.IncrementalReconfig(joining, leaving, -1); err == nil || !errors.Is(err, zk.ErrConnectionClosed) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("reconfig joining %v leaving %v: %v", joining, leaving, err)
+	}
+}
+
+// TestEnsembleReconfigAddsNewServer: a new server started with an empty
+// data directory and a zoo.cfg naming the ensemble and itself finds the
+// ensemble (probe), and once reconfig adds it, the leader brings it up to
+// date by snapshot and log and makes it a voter.
+func TestEnsembleReconfigAddsNewServer(t *testing.T) {
+	cc := zktest.ClusterConfig{Participants: 3, NodeOptions: func(_ uint64, o *node.Options) { o.CatchUpEntries = 20 }}
+	c := zktest.StartClusterConfig(t, cc, reconfigurable)
+	c.WaitLeader(10 * time.Second)
+	admin := connectTo(t, 6*time.Second, c.Addrs()...)
+	if _, err := admin.Create("/grow", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		if _, err := admin.Create(fmt.Sprintf("/grow/n%03d", i), []byte(fmt.Sprint(i)), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m4 := c.AddMember()
+	waitFor(t, "the initial /zookeeper/config", func() bool {
+		data, _, err := admin.Get("/zookeeper/config")
+		return err == nil && len(data) > 0
+	})
+	if _, err := admin.IncrementalReconfig([]string{m4.ServerLine()}, nil, -1); err != nil {
+		t.Fatalf("reconfig adding server 4 (%s): %v", m4.ServerLine(), err)
+	}
+	waitFor(t, "server 4 to become a voter", func() bool {
+		l := c.Leader()
+		return l != nil && slices.Contains(l.Node().Voters(), 4)
+	})
+	if data, _, err := syncedGet(t, m4.Addr, "/grow/n299"); err != nil || string(data) != "299" {
+		t.Fatalf("the new server's data: %q %v", data, err)
+	}
+	snaps, _ := filepath.Glob(filepath.Join(m4.Cfg.DataDir, "zkd-snap", "*.snap"))
+	if len(snaps) == 0 {
+		t.Fatal("the new server holds no snapshot: it was not brought up by snapshot")
+	}
+	cfgData, _, _ := admin.Get("/zookeeper/config")
+	if !strings.Contains(string(cfgData), m4.ServerLine()+"\n") {
+		t.Fatalf("/zookeeper/config lacks the new server:\n%s", cfgData)
+	}
+	// With four voters, the ensemble survives losing one of the old three.
+	c.Stop(1)
+	c.WaitLeader(10 * time.Second)
+	if _, err := connectTo(t, 6*time.Second, m4.Addr).Create("/grow/after", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatalf("write through the new server: %v", err)
+	}
+}
+
+// TestEnsembleWipedVoterIsRefused: a voter whose data directory was wiped
+// must not rejoin under its old id (it would vote without the log it
+// acknowledged): its start fails with a message that says what to do;
+// after reconfig removes it and adds it back, it starts and catches up.
+func TestEnsembleWipedVoterIsRefused(t *testing.T) {
+	c := zktest.StartCluster(t, 3, reconfigurable)
+	c.WaitLeader(10 * time.Second)
+	admin := connectTo(t, 6*time.Second, c.Addrs()[0], c.Addrs()[1])
+	if _, err := admin.Create("/keep", []byte("v"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := syncedGet(t, c.Member(3).Addr, "/keep"); err != nil {
+		t.Fatal(err)
+	}
+	c.Stop(3)
+	c.Wipe(3)
+	err := c.TryRestart(3)
+	if err == nil || !strings.Contains(err.Error(), "wiped or replaced") || !strings.Contains(err.Error(), "reconfig") {
+		t.Fatalf("restart of a wiped voter: %v, want a refusal that says to reconfig", err)
+	}
+	c.Stop(3)
+	waitFor(t, "the initial /zookeeper/config", func() bool {
+		data, _, err := admin.Get("/zookeeper/config")
+		return err == nil && len(data) > 0
+	})
+	reconfigRetry(t, admin, nil, []string{"3"})
+	waitFor(t, "raft to drop server 3", func() bool {
+		l := c.Leader()
+		return l != nil && !slices.Contains(l.Node().Voters(), 3)
+	})
+	// Every member forgets the old data directory once raft dropped the
+	// member (at its next membership check): then the new one may join.
+	c.Wipe(3)
+	waitFor(t, "the removed server to start with a new data directory", func() bool {
+		if err := c.TryRestart(3); err != nil {
+			c.Wipe(3)
+			return false
+		}
+		return true
+	})
+	reconfigRetry(t, admin, []string{c.Member(3).ServerLine()}, nil)
+	waitFor(t, "server 3 to be a voter again", func() bool {
+		l := c.Leader()
+		return l != nil && slices.Contains(l.Node().Voters(), 3)
+	})
+	if data, _, err := syncedGet(t, c.Member(3).Addr, "/keep"); err != nil || string(data) != "v" {
+		t.Fatalf("server 3 after rejoining: %q %v", data, err)
+	}
+}

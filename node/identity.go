@@ -18,10 +18,13 @@ import (
 // identityFile names the file in dataDir that records which member of
 // which cluster the directory belongs to:
 //
-//	zkd-id 1
+//	zkd-id 2
 //	node <decimal server id>
 //	cluster <16 hex digits>
+//	incarnation <16 hex digits>
 //
+// (Version 1 files, without the incarnation, are read and rewritten with
+// a new one.)
 // It is written (temp file, fsync, rename, directory fsync) before the
 // first WAL segment, so every WAL segment and snapshot the directory ever
 // holds carries the same ids.
@@ -31,6 +34,9 @@ const identityFile = "zkd-id"
 type identity struct {
 	node    uint64
 	cluster uint64
+	// incarnation is random, made with the directory: peers remember it
+	// and refuse a member whose directory was wiped (peer/doc.go).
+	incarnation uint64
 }
 
 // loadIdentity reads dataDir's identity, refusing one of another node or,
@@ -38,9 +44,15 @@ type identity struct {
 // another cluster. On a directory without one it creates it: with the
 // cluster id of an existing WAL (a directory from before identity files),
 // else want, else a new random cluster id.
-func loadIdentity(fsys storage.FS, dataDir string, node, want uint64, walCluster func() (uint64, bool, error)) (identity, error) {
+func loadIdentity(fsys storage.FS, dataDir string, node, want, incarnation uint64, walCluster func() (uint64, bool, error)) (identity, error) {
 	path := filepath.Join(dataDir, identityFile)
 	id, err := readIdentity(fsys, path)
+	if err == nil && id.incarnation == 0 {
+		// A version 1 file (before incarnations): give it one.
+		if id.incarnation, err = randomID(); err == nil {
+			err = writeIdentity(fsys, dataDir, path, id)
+		}
+	}
 	switch {
 	case err == nil:
 		if id.node != node {
@@ -57,7 +69,12 @@ func loadIdentity(fsys storage.FS, dataDir string, node, want uint64, walCluster
 	case !errors.Is(err, fs.ErrNotExist):
 		return identity{}, err
 	}
-	id = identity{node: node}
+	id = identity{node: node, incarnation: incarnation}
+	if id.incarnation == 0 {
+		if id.incarnation, err = randomID(); err != nil {
+			return identity{}, err
+		}
+	}
 	cluster, found, err := walCluster()
 	if err != nil {
 		return identity{}, err
@@ -92,11 +109,18 @@ func readIdentity(fsys storage.FS, path string) (identity, error) {
 		return identity{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	fields := strings.Fields(string(b))
-	bad := fmt.Errorf("%s is not a zkd identity file (want \"zkd-id 1 node N cluster HEX\"); restore it from a backup or move the data directory aside", path)
-	if len(fields) != 6 || fields[0] != "zkd-id" || fields[1] != "1" || fields[2] != "node" || fields[4] != "cluster" {
+	bad := fmt.Errorf("%s is not a zkd identity file (want \"zkd-id 2 node N cluster HEX incarnation HEX\"); restore it from a backup or move the data directory aside", path)
+	v1 := len(fields) == 6 && fields[1] == "1"
+	v2 := len(fields) == 8 && fields[1] == "2" && fields[6] == "incarnation"
+	if !(v1 || v2) || fields[0] != "zkd-id" || fields[2] != "node" || fields[4] != "cluster" {
 		return identity{}, bad
 	}
 	var id identity
+	if v2 {
+		if id.incarnation, err = strconv.ParseUint(fields[7], 16, 64); err != nil || id.incarnation == 0 {
+			return identity{}, bad
+		}
+	}
 	if id.node, err = strconv.ParseUint(fields[3], 10, 64); err != nil || id.node == 0 {
 		return identity{}, bad
 	}
@@ -107,12 +131,22 @@ func readIdentity(fsys storage.FS, path string) (identity, error) {
 }
 
 func writeIdentity(fsys storage.FS, dir, path string, id identity) error {
+	text := fmt.Sprintf("zkd-id 2\nnode %d\ncluster %016x\nincarnation %016x\n", id.node, id.cluster, id.incarnation)
+	if err := writeFileSynced(fsys, dir, path, []byte(text)); err != nil {
+		return fmt.Errorf("write identity %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeFileSynced replaces path (in dir) durably: temp file, fsync,
+// rename, directory fsync.
+func writeFileSynced(fsys storage.FS, dir, path string, data []byte) error {
 	tmp := path + ".tmp"
 	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return fmt.Errorf("write identity: %w", err)
+		return err
 	}
-	_, err = fmt.Fprintf(f, "zkd-id 1\nnode %d\ncluster %016x\n", id.node, id.cluster)
+	_, err = f.Write(data)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -125,10 +159,7 @@ func writeIdentity(fsys storage.FS, dir, path string, id identity) error {
 	if err == nil {
 		err = fsys.SyncDir(dir)
 	}
-	if err != nil {
-		return fmt.Errorf("write identity %s: %w", path, err)
-	}
-	return nil
+	return err
 }
 
 // randomID returns a random non-zero id.

@@ -3,13 +3,16 @@ package node
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
+	"go.etcd.io/raft/v3/tracker"
 
 	"github.com/zkd-io/zkd/config"
 	"github.com/zkd-io/zkd/fsm"
@@ -103,6 +106,50 @@ func (n *Node) onMembership(data []byte) {
 		return
 	}
 	n.desired.p.Store(m)
+	// Members that joined become reachable at once; those that left are
+	// forgotten once raft has removed them too (forgetLeft).
+	for id, s := range m.servers {
+		if id != n.id {
+			n.ens.tr.AddPeer(id, net.JoinHostPort(s.Host, strconv.Itoa(s.QuorumPort)))
+		}
+	}
+}
+
+// forgetLeft drops the transport's peers that are neither in the desired
+// membership nor in raft's, and their incarnation records, so that a
+// member removed by reconfig may come back with a new data directory.
+func (n *Node) forgetLeft(want *members) {
+	cs := n.raft.ConfState()
+	if cs == nil {
+		return
+	}
+	for _, id := range n.ens.tr.Peers() {
+		if _, ok := want.servers[id]; ok || slices.Contains(cs.GetVoters(), id) || slices.Contains(cs.GetLearners(), id) {
+			continue
+		}
+		n.log.Info("forgetting a member that left the ensemble", "server", id)
+		n.ens.tr.RemovePeer(id)
+		n.ens.book.Forget(id)
+	}
+}
+
+// snapshotForNewcomers asks for a fresh snapshot when raft wants to send
+// one to a member that the latest snapshot's membership lacks (it joined
+// since): raft would send that snapshot, and the member would ignore it.
+func (n *Node) snapshotForNewcomers() {
+	snap, err := n.state.disk.Snapshot()
+	if err != nil {
+		return
+	}
+	cs := snap.GetMetadata().GetConfState()
+	for id, pr := range n.raft.Status().Progress {
+		if pr.State != tracker.StateSnapshot || slices.Contains(cs.GetVoters(), id) || slices.Contains(cs.GetLearners(), id) {
+			continue
+		}
+		n.log.Info("taking a snapshot for a member that joined after the latest one", "server", id)
+		n.srv.RequestSnapshot()
+		return
+	}
 }
 
 // catchUpSlack is how far behind the leader's log a learner may be and
@@ -119,13 +166,15 @@ func (n *Node) reconcileMembers(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if !n.raft.IsLeader() {
-			continue
-		}
 		want := n.desired.p.Load()
 		if want == nil {
 			continue
 		}
+		n.forgetLeft(want)
+		if !n.raft.IsLeader() {
+			continue
+		}
+		n.snapshotForNewcomers()
 		cc, what := nextConfChange(want, n.raft.Status())
 		if cc == nil {
 			continue

@@ -103,14 +103,12 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		fsys = storage.OS{}
 	}
 	var ens *ensemble
-	var wantCluster uint64
 	if cfg.Distributed() {
 		var err error
 		if ens, err = newEnsemble(cfg, opts, id); err != nil {
 			ln.Close()
 			return nil, err
 		}
-		wantCluster = ens.cluster
 	}
 	fail := func(err error) (*Node, error) {
 		ln.Close()
@@ -118,6 +116,16 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 			ens.close()
 		}
 		return nil, err
+	}
+	// A fresh ensemble member asks the others whether the ensemble exists
+	// (then it joins it) or is new (then it bootstraps it). A member that
+	// has data uses the cluster id it recorded.
+	var plan joinPlan
+	if ens != nil && isFreshDir(fsys, cfg.DataDir) {
+		var err error
+		if plan, err = planFreshMember(ctx, cfg, id, ens.addrs, log); err != nil {
+			return fail(err)
+		}
 	}
 	fcfg := fsm.Config{
 		ExtendedTypes:   cfg.ExtendedTypesEnabled,
@@ -131,7 +139,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	if cfg.Distributed() {
 		fcfg.NormalizeServer = normalizeServer
 	}
-	st, res, err := openState(cfg, fsys, log, fcfg, id, wantCluster, opts.WALSegmentSize)
+	st, res, err := openState(cfg, fsys, log, fcfg, id, plan.cluster, plan.incarnation, opts.WALSegmentSize)
 	if err != nil {
 		return fail(err)
 	}
@@ -154,12 +162,19 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 				s.Touch(ids)
 			}
 		}
-		if err := ens.start(id, log, st.snaps, onTouches); err != nil {
+		book, err := openPeerBook(fsys, cfg.DataDir, log)
+		if err != nil {
+			st.close()
+			return fail(err)
+		}
+		ens.cluster, ens.book = st.ident.cluster, book
+		if err := ens.start(id, st.ident.incarnation, log, st.snaps, onTouches); err != nil {
 			st.close()
 			return fail(err)
 		}
 		et := electionTimeout(cfg)
 		rcfg.Peers = ens.voters
+		rcfg.Join = plan.join
 		rcfg.Transport = ens.tr
 		rcfg.TickInterval = et / electionTicks
 		rcfg.ElectionTick = electionTicks

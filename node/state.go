@@ -64,7 +64,7 @@ func (r restored) applied() uint64 { return r.base.GetIndex() }
 // openState checks the data directory's identity, restores the FSM from
 // the newest valid snapshot (an invalid newer one is skipped with a
 // warning) and opens the WAL from there.
-func openState(cfg config.Config, fsys storage.FS, log *slog.Logger, fcfg fsm.Config, node, cluster uint64, segSize int64) (*state, restored, error) {
+func openState(cfg config.Config, fsys storage.FS, log *slog.Logger, fcfg fsm.Config, node, cluster, incarnation uint64, segSize int64) (*state, restored, error) {
 	logDir := cfg.DataLogDir
 	if logDir == "" {
 		logDir = cfg.DataDir
@@ -74,7 +74,7 @@ func openState(cfg config.Config, fsys storage.FS, log *slog.Logger, fcfg fsm.Co
 		return wal.Options{Dir: walDir, FS: fsys, SegmentSize: segSize, NodeID: node, ClusterID: cluster,
 			SlowSync: cfg.FsyncWarning, Logger: log.With("pkg", "wal")}
 	}
-	ident, err := loadIdentity(fsys, cfg.DataDir, node, cluster, func() (uint64, bool, error) {
+	ident, err := loadIdentity(fsys, cfg.DataDir, node, cluster, incarnation, func() (uint64, bool, error) {
 		if !hasSegments(fsys, walDir) {
 			return 0, false, nil
 		}

@@ -27,7 +27,7 @@ func (t *Transport) acceptLoop() {
 		t.mu.Unlock()
 		started := t.goTracked(func() {
 			defer t.dropInbound(c)
-			if err := t.serve(c); t.ctx.Err() == nil && !errors.Is(err, io.EOF) {
+			if err := t.serve(c); t.ctx.Err() == nil && !errors.Is(err, io.EOF) && !errors.Is(err, errProbe) {
 				t.log.Info("peer: connection closed", "remote", c.RemoteAddr().String(), "err", err)
 			}
 		})
@@ -51,7 +51,6 @@ func (t *Transport) serve(c net.Conn) error {
 	if err != nil {
 		return err
 	}
-	_ = c.SetReadDeadline(time.Time{})
 	var hdr [5]byte
 	for {
 		if _, err := io.ReadFull(c, hdr[:]); err != nil {
@@ -82,25 +81,47 @@ func (t *Transport) serve(c net.Conn) error {
 	}
 }
 
-// readHello reads and checks the hello and returns the sender's id.
+// readHello reads and checks the hello, answers it, and returns the
+// sender's id. A probe (cluster 0) is answered with this member's cluster
+// id and ends the connection (errProbe).
 func (t *Transport) readHello(c net.Conn) (uint64, error) {
 	var h [helloSize]byte
-	_ = c.SetReadDeadline(time.Now().Add(helloTimeout))
+	_ = c.SetDeadline(time.Now().Add(helloTimeout))
 	if _, err := io.ReadFull(c, h[:]); err != nil {
 		return 0, fmt.Errorf("read hello: %w", err)
 	}
-	from := binary.BigEndian.Uint64(h[16:])
-	switch {
-	case string(h[:4]) != helloMagic || binary.BigEndian.Uint32(h[4:]) != helloVersion:
+	if string(h[:4]) != helloMagic || binary.BigEndian.Uint32(h[4:]) != helloVersion {
 		return 0, errors.New("not a zkd peer hello")
-	case binary.BigEndian.Uint64(h[8:]) != t.cfg.ClusterID:
-		return 0, fmt.Errorf("hello from cluster %016x, this is cluster %016x", binary.BigEndian.Uint64(h[8:]), t.cfg.ClusterID)
-	case binary.BigEndian.Uint64(h[24:]) != t.cfg.ID:
-		return 0, fmt.Errorf("hello for member %d, this is member %d", binary.BigEndian.Uint64(h[24:]), t.cfg.ID)
-	case t.peers[from] == nil:
-		return 0, fmt.Errorf("hello from member %d, not in the configuration", from)
 	}
-	return from, nil
+	cluster := binary.BigEndian.Uint64(h[8:])
+	from := binary.BigEndian.Uint64(h[16:])
+	to := binary.BigEndian.Uint64(h[24:])
+	inc := binary.BigEndian.Uint64(h[32:])
+	answer := byte(answerOK)
+	var err error
+	switch {
+	case to != t.cfg.ID:
+		answer, err = answerWrongMember, fmt.Errorf("hello for member %d, this is member %d", to, t.cfg.ID)
+	case cluster != 0 && cluster != t.cfg.ClusterID:
+		answer, err = answerOtherCluster, fmt.Errorf("hello from cluster %016x, this is cluster %016x", cluster, t.cfg.ClusterID)
+	case cluster != 0 && t.peer(from) == nil:
+		answer, err = answerUnknownMember, fmt.Errorf("hello from member %d, not in the configuration", from)
+	case t.peer(from) != nil && t.cfg.Admit != nil && !t.cfg.Admit(from, inc):
+		// Only members are recorded: a member that left may come back
+		// with a new data directory.
+		answer, err = answerReplaced, fmt.Errorf("member %d's data directory was replaced (incarnation %016x is not the one this member knows); "+
+			"refusing it: remove it from the ensemble with reconfig and add it back, or restore its data directory", from, inc)
+	case cluster == 0:
+		answer, err = answerProbe, errProbe
+	}
+	var a [answerSize]byte
+	a[0] = answer
+	binary.BigEndian.PutUint64(a[1:], t.cfg.ClusterID)
+	if _, werr := c.Write(a[:]); werr != nil && err == nil {
+		err = fmt.Errorf("answer hello: %w", werr)
+	}
+	_ = c.SetDeadline(time.Time{})
+	return from, err
 }
 
 // onRaft decodes a raft message from member from and steps it.

@@ -86,7 +86,7 @@ func TestTouchesQueueBounded(t *testing.T) {
 	tr, _ := towardsDeadPeer(t, 4)
 	for i := range 100 {
 		tr.SendTouches(2, []int64{int64(i)})
-		if q := tr.peers[2].queued(); q > 4 {
+		if q := tr.peer(2).queued(); q > 4 {
 			t.Fatalf("queue holds %d frames, bound 4", q)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -41,6 +42,17 @@ type Config struct {
 	// write or read, or the wait for the receiver's verdict) before it is
 	// abandoned; zero means DefaultSnapshotTimeout.
 	SnapshotTimeout time.Duration
+	// Incarnation identifies this member's data directory (random, made
+	// with it); every hello carries it.
+	Incarnation uint64
+	// Admit, when set, is asked about every hello: member id with the
+	// data directory incarnation. It returns false when that member is
+	// known with another incarnation, i.e. its data directory was wiped or
+	// replaced (the hello is then refused). nil admits everyone.
+	Admit func(id, incarnation uint64) bool
+	// OnRefused, when set, hears why a member refused this member's
+	// hello (its answer; see doc.go). It runs on the dialing goroutine.
+	OnRefused func(to uint64, err *RefusedError)
 	// Queue bounds per peer; zero means the defaults (4096, 64 MiB).
 	QueueMessages int
 	QueueBytes    int
@@ -49,8 +61,9 @@ type Config struct {
 // Frame and hello constants (see doc.go).
 const (
 	helloMagic     = "ZKDP"
-	helloVersion   = 1
-	helloSize      = 32
+	helloVersion   = 2
+	helloSize      = 40
+	answerSize     = 9
 	frameRaft      = 1
 	frameTouches   = 2
 	maxFrame       = 64 << 20
@@ -66,7 +79,7 @@ const (
 type Transport struct {
 	cfg    Config
 	log    *slog.Logger
-	peers  map[uint64]*peer
+	peers  atomic.Pointer[map[uint64]*peer] // copy-on-write: AddPeer, RemovePeer
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -74,6 +87,7 @@ type Transport struct {
 	mu      sync.Mutex
 	inbound map[net.Conn]struct{}
 	closing bool // Close has begun: goTracked starts nothing
+	started bool // Start ran: AddPeer starts writers
 }
 
 // New builds a Transport; Start runs it.
@@ -97,23 +111,92 @@ func New(cfg Config) (*Transport, error) {
 		cfg.SnapshotTimeout = DefaultSnapshotTimeout
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &Transport{cfg: cfg, log: cfg.Logger, peers: map[uint64]*peer{}, ctx: ctx, cancel: cancel,
+	t := &Transport{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel,
 		inbound: map[net.Conn]struct{}{}}
+	peers := map[uint64]*peer{}
 	for id, addr := range cfg.Peers {
 		if id == cfg.ID {
 			continue
 		}
-		t.peers[id] = &peer{t: t, id: id, addr: addr, wake: make(chan struct{}, 1)}
+		peers[id] = t.newPeer(id, addr)
 	}
+	t.peers.Store(&peers)
 	return t, nil
 }
 
+func (t *Transport) newPeer(id uint64, addr string) *peer {
+	return &peer{t: t, id: id, addr: addr, wake: make(chan struct{}, 1), gone: make(chan struct{})}
+}
+
+// peer returns the outbound side towards member id, nil if unknown.
+func (t *Transport) peer(id uint64) *peer { return (*t.peers.Load())[id] }
+
 // Start accepts peers and starts one writer per peer.
 func (t *Transport) Start() {
+	t.mu.Lock()
+	t.started = true
+	t.mu.Unlock()
 	t.goTracked(t.acceptLoop)
-	for _, p := range t.peers {
+	for _, p := range *t.peers.Load() {
 		t.goTracked(p.writeLoop)
 	}
+}
+
+// AddPeer makes member id, at quorum address addr, known (a membership
+// change brought it in); a known member's address is updated.
+func (t *Transport) AddPeer(id uint64, addr string) {
+	if id == t.cfg.ID {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := *t.peers.Load()
+	if p := old[id]; p != nil && p.addr == addr {
+		return
+	}
+	next := make(map[uint64]*peer, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	if p := old[id]; p != nil {
+		close(p.gone)
+	}
+	p := t.newPeer(id, addr)
+	next[id] = p
+	t.peers.Store(&next)
+	if t.started && !t.closing {
+		t.wg.Go(p.writeLoop)
+	}
+}
+
+// Peers returns the ids of the members the transport knows.
+func (t *Transport) Peers() []uint64 {
+	m := *t.peers.Load()
+	ids := make([]uint64, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// RemovePeer forgets member id (a membership change removed it): nothing
+// more is sent to it and its hellos are refused.
+func (t *Transport) RemovePeer(id uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := *t.peers.Load()
+	p := old[id]
+	if p == nil {
+		return
+	}
+	next := make(map[uint64]*peer, len(old))
+	for k, v := range old {
+		if k != id {
+			next[k] = v
+		}
+	}
+	t.peers.Store(&next)
+	close(p.gone)
 }
 
 // goTracked runs f on a goroutine that Close waits for, unless Close has
@@ -136,7 +219,7 @@ func (t *Transport) Close() error {
 	t.cancel()
 	err := t.cfg.Listener.Close()
 	t.dropConnections()
-	for _, p := range t.peers {
+	for _, p := range *t.peers.Load() {
 		p.signal()
 	}
 	t.wg.Wait()
@@ -159,7 +242,7 @@ func (t *Transport) dropConnections() {
 // on its own goroutine and connection (doc.go, Snapshots).
 func (t *Transport) Send(msgs []*raftpb.Message) {
 	for _, m := range msgs {
-		p := t.peers[m.GetTo()]
+		p := t.peer(m.GetTo())
 		if p == nil {
 			continue
 		}
@@ -185,7 +268,7 @@ func (t *Transport) Send(msgs []*raftpb.Message) {
 // unknown member, is dropped without a report (the next touches frame
 // carries the sessions again).
 func (t *Transport) SendTouches(to uint64, ids []int64) {
-	p := t.peers[to]
+	p := t.peer(to)
 	if p == nil || len(ids) == 0 || p.blocked.Load() {
 		return
 	}
@@ -198,13 +281,13 @@ func (t *Transport) SendTouches(to uint64, ids []int64) {
 // it are dropped, and frames from it are discarded on receipt. A
 // partition between A and B is A.Block(B, true) and B.Block(A, true).
 func (t *Transport) Block(id uint64, blocked bool) {
-	if p := t.peers[id]; p != nil {
+	if p := t.peer(id); p != nil {
 		p.blocked.Store(blocked)
 	}
 }
 
 // blocked reports whether the link with member id is cut.
 func (t *Transport) blocked(id uint64) bool {
-	p := t.peers[id]
+	p := t.peer(id)
 	return p != nil && p.blocked.Load()
 }

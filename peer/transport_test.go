@@ -3,6 +3,7 @@ package peer
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -211,7 +212,7 @@ func TestHelloRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		var hello [helloSize]byte
-		putHello(hello[:], c.cluster, c.from, c.to)
+		putHello(hello[:], c.cluster, c.from, c.to, 1)
 		msg, err := proto.Marshal(&raftpb.Message{Type: raftpb.MessageType_MsgHeartbeat.Enum(), From: &c.from, To: &c.to})
 		if err != nil {
 			t.Fatal(err)
@@ -219,6 +220,10 @@ func TestHelloRefusals(t *testing.T) {
 		conn.Write(hello[:])
 		writeFrames(conn, []frame{{typ: frameRaft, body: msg}})
 		conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+		var answer [answerSize]byte
+		if _, err := io.ReadFull(conn, answer[:]); err != nil || answer[0] == answerOK {
+			t.Fatalf("%s: answer %v %v, want a refusal", c.name, answer, err)
+		}
 		if _, err := conn.Read(make([]byte, 1)); err == nil {
 			t.Fatalf("%s: connection not closed", c.name)
 		}
@@ -234,7 +239,7 @@ func TestHelloRefusals(t *testing.T) {
 	}
 	defer conn.Close()
 	var hello [helloSize]byte
-	putHello(hello[:], 7, 2, 1)
+	putHello(hello[:], 7, 2, 1, 1)
 	from, to := uint64(2), uint64(1)
 	msg, _ := proto.Marshal(&raftpb.Message{Type: raftpb.MessageType_MsgHeartbeat.Enum(), From: &from, To: &to})
 	conn.Write(hello[:])
@@ -250,7 +255,7 @@ func TestUnreachablePeerIsReportedAndBounded(t *testing.T) {
 	to := uint64(2)
 	for range 100 {
 		tr.Send([]*raftpb.Message{{Type: raftpb.MessageType_MsgApp.Enum(), To: &to}})
-		if q := tr.peers[2].queued(); q > 8 {
+		if q := tr.peer(2).queued(); q > 8 {
 			t.Fatalf("queue holds %d messages, bound 8", q)
 		}
 	}

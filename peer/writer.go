@@ -1,7 +1,11 @@
 package peer
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -22,6 +26,7 @@ type peer struct {
 	id   uint64
 	addr string
 	wake chan struct{}
+	gone chan struct{} // closed when the member left the configuration
 	// blocked: the link is cut (Transport.Block).
 	blocked atomic.Bool
 	// streaming: a snapshot stream to this peer is running.
@@ -94,6 +99,8 @@ func (p *peer) writeLoop() {
 		select {
 		case <-p.t.ctx.Done():
 			return
+		case <-p.gone:
+			return
 		case <-p.wake:
 		}
 		batch, dropped, snapFails := p.take()
@@ -136,30 +143,67 @@ func (p *peer) sleep(d time.Duration) {
 	}
 }
 
+// dial connects to the peer and exchanges the hello and its answer. A
+// refusal is reported to Config.OnRefused and returned.
 func (p *peer) dial() (net.Conn, error) {
-	d := net.Dialer{Timeout: time.Second}
-	c, err := d.DialContext(p.t.ctx, "tcp", p.addr)
+	// A peer that does not answer its hello within the snapshot stall
+	// timeout would stall a stream as well.
+	timeout := min(helloTimeout, p.t.cfg.SnapshotTimeout)
+	c, _, err := handshake(p.t.ctx, p.addr, timeout, p.t.cfg.ClusterID, p.t.cfg.ID, p.id, p.t.cfg.Incarnation)
 	if err != nil {
-		return nil, err
-	}
-	var h [helloSize]byte
-	putHello(h[:], p.t.cfg.ClusterID, p.t.cfg.ID, p.id)
-	_ = c.SetWriteDeadline(time.Now().Add(helloTimeout))
-	if _, err := c.Write(h[:]); err != nil {
-		c.Close()
+		var refused *RefusedError
+		if errors.As(err, &refused) && p.t.cfg.OnRefused != nil {
+			p.t.cfg.OnRefused(p.id, refused)
+		}
 		return nil, err
 	}
 	return c, nil
 }
 
+// handshake dials addr, sends the hello of member from (cluster 0: a
+// probe) for member to and reads the answer. It returns the connection
+// (nil after a probe, which the peer closes), the peer's cluster id, and a
+// *RefusedError when the peer refused.
+func handshake(ctx context.Context, addr string, timeout time.Duration, cluster, from, to, incarnation uint64) (net.Conn, uint64, error) {
+	d := net.Dialer{Timeout: time.Second}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, 0, err
+	}
+	var h [helloSize]byte
+	putHello(h[:], cluster, from, to, incarnation)
+	_ = c.SetDeadline(time.Now().Add(timeout))
+	var a [answerSize]byte
+	if _, err := c.Write(h[:]); err != nil {
+		c.Close()
+		return nil, 0, err
+	}
+	if _, err := io.ReadFull(c, a[:]); err != nil {
+		c.Close()
+		return nil, 0, fmt.Errorf("read hello answer: %w", err)
+	}
+	_ = c.SetDeadline(time.Time{})
+	theirs := binary.BigEndian.Uint64(a[1:])
+	switch {
+	case a[0] == answerOK && cluster != 0:
+		return c, theirs, nil
+	case a[0] == answerProbe && cluster == 0:
+		c.Close()
+		return nil, theirs, nil
+	}
+	c.Close()
+	return nil, theirs, &RefusedError{Member: to, Reason: a[0], Cluster: theirs}
+}
+
 // putHello fills b (helloSize bytes) with the hello of member from of
 // cluster for member to.
-func putHello(b []byte, cluster, from, to uint64) {
+func putHello(b []byte, cluster, from, to, incarnation uint64) {
 	copy(b, helloMagic)
 	binary.BigEndian.PutUint32(b[4:], helloVersion)
 	binary.BigEndian.PutUint64(b[8:], cluster)
 	binary.BigEndian.PutUint64(b[16:], from)
 	binary.BigEndian.PutUint64(b[24:], to)
+	binary.BigEndian.PutUint64(b[32:], incarnation)
 }
 
 // writeFrames writes the batch with one vectored write.

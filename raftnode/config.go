@@ -27,6 +27,11 @@ type Config struct {
 	// start); {ID} for a standalone server. Ignored on restart, where the
 	// membership comes from Storage.
 	Peers []uint64
+	// Join, with empty Storage, starts the member without bootstrapping
+	// the group: it joins a running one, whose leader brings it in (a
+	// conf change) and sends it the log or a snapshot. Peers is then
+	// ignored.
+	Join bool
 	// Storage holds the raft log and HardState; nil means a fresh
 	// NewMemoryStorage().
 	Storage Storage

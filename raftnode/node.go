@@ -83,14 +83,14 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read storage: %w", err)
 	}
-	if fresh && len(cfg.Peers) == 0 {
+	if fresh && len(cfg.Peers) == 0 && !cfg.Join {
 		return nil, errors.New("raftnode config: no peers to bootstrap empty storage")
 	}
 	rn, err := raft.NewRawNode(cfg.raftConfig())
 	if err != nil {
 		return nil, fmt.Errorf("create raft node: %w", err)
 	}
-	if fresh {
+	if fresh && !cfg.Join {
 		peers := make([]raft.Peer, len(cfg.Peers))
 		for i, id := range cfg.Peers {
 			peers[i] = raft.Peer{ID: id}

@@ -88,6 +88,18 @@ func (s *Server) snapshotDone(f *fsm.FSM, index uint64, err error) {
 	s.log.Info("snapshot written", "index", index, "took", took)
 }
 
+// RequestSnapshot asks for a snapshot now (unless one is being written).
+// The leader needs one when a member that joined after its latest
+// snapshot must be brought up by snapshot: a snapshot whose membership
+// does not include the member is refused by it.
+func (s *Server) RequestSnapshot() {
+	s.post(func() {
+		if s.cfg.Snapshotter != nil && !s.snap.running {
+			s.startSnapshot()
+		}
+	})
+}
+
 // restore replaces the state machine with f, the state at index from a
 // snapshot the leader sent because this member had fallen behind its log.
 // Every client connection is closed, as a ZooKeeper follower that syncs by

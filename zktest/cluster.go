@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 type Cluster struct {
 	t           testing.TB
 	nodeOptions func(id uint64, o *node.Options)
+	opts        []Option
 	mu          sync.Mutex
 	Members     []*Member // index i holds server id i+1
 }
@@ -70,7 +72,7 @@ type ClusterConfig struct {
 func StartClusterConfig(t testing.TB, cc ClusterConfig, opts ...Option) *Cluster {
 	t.Helper()
 	n, observers := cc.Participants, cc.Observers
-	c := &Cluster{t: t, nodeOptions: cc.NodeOptions}
+	c := &Cluster{t: t, nodeOptions: cc.NodeOptions, opts: opts}
 	var servers []config.Server
 	for i := range n + observers {
 		m := &Member{ID: uint64(i + 1)}
@@ -82,18 +84,7 @@ func StartClusterConfig(t testing.TB, cc ClusterConfig, opts ...Option) *Cluster
 		c.Members = append(c.Members, m)
 	}
 	for _, m := range c.Members {
-		cfg := testConfig(t)
-		cfg.ClientPort = port(m.Addr)
-		cfg.Servers = servers
-		cfg.MyID = m.ID
-		cfg.InitLimit, cfg.SyncLimit = 10, 5
-		for _, o := range opts {
-			o(&cfg)
-		}
-		if cfg.DataLogDir == "" || cfg.DataLogDir == config.Default().DataLogDir {
-			cfg.DataLogDir = cfg.DataDir
-		}
-		m.Cfg = cfg
+		m.Cfg = c.memberConfig(m, servers)
 	}
 	t.Cleanup(c.Close)
 	var wg sync.WaitGroup
@@ -109,6 +100,68 @@ func StartClusterConfig(t testing.TB, cc ClusterConfig, opts ...Option) *Cluster
 	}
 	c.WaitLeader(10 * time.Second)
 	return c
+}
+
+// memberConfig is m's config: zktest's, with the server lines.
+func (c *Cluster) memberConfig(m *Member, servers []config.Server) config.Config {
+	cfg := testConfig(c.t)
+	cfg.ClientPort = port(m.Addr)
+	cfg.Servers = servers
+	cfg.MyID = m.ID
+	cfg.InitLimit, cfg.SyncLimit = 10, 5
+	for _, o := range c.opts {
+		o(&cfg)
+	}
+	if cfg.DataLogDir == "" || cfg.DataLogDir == config.Default().DataLogDir {
+		cfg.DataLogDir = cfg.DataDir
+	}
+	return cfg
+}
+
+// AddMember starts a new participant (the next server id) with a fresh
+// data directory and a zoo.cfg that lists the ensemble and itself, as an
+// operator would before running reconfig to add it. Until a reconfig
+// brings it in, the ensemble does not talk to it.
+func (c *Cluster) AddMember() *Member {
+	c.t.Helper()
+	m := &Member{ID: uint64(len(c.Members) + 1), Addr: freeAddr(c.t), peerAddr: freeAddr(c.t)}
+	line := config.Server{ID: m.ID, Host: "127.0.0.1", QuorumPort: port(m.peerAddr), ElectionPort: port(freeAddr(c.t)),
+		ClientAddr: "127.0.0.1", ClientPort: port(m.Addr)}
+	servers := append(slices.Clone(c.Members[len(c.Members)-1].Cfg.Servers), line)
+	m.Cfg = c.memberConfig(m, servers)
+	c.Members = append(c.Members, m)
+	if err := c.start(m); err != nil {
+		c.t.Fatalf("add member: %v", err)
+	}
+	return m
+}
+
+// ServerLine is member m's server.N line as reconfig takes it.
+func (m *Member) ServerLine() string {
+	for _, s := range m.Cfg.Servers {
+		if s.ID == m.ID {
+			return fmt.Sprintf("server.%d=%s", m.ID, s.Spec())
+		}
+	}
+	return ""
+}
+
+// TryRestart is Restart that returns the start error instead of failing.
+func (c *Cluster) TryRestart(id uint64) error { return c.start(c.Member(id)) }
+
+// Wipe deletes a stopped member's data directory, as an operator who
+// replaced its disk would.
+func (c *Cluster) Wipe(id uint64) {
+	c.t.Helper()
+	m := c.Member(id)
+	if m.Node() != nil {
+		c.t.Fatalf("wipe: server %d is running", id)
+	}
+	for _, dir := range []string{m.Cfg.DataDir, m.Cfg.DataLogDir} {
+		if err := os.RemoveAll(dir); err != nil {
+			c.t.Fatalf("wipe: %v", err)
+		}
+	}
 }
 
 // start runs m's node on its fixed ports.

@@ -6,11 +6,37 @@
 // goroutine. Tests and embedders use this package (and zktest) rather than
 // wiring the pieces themselves.
 //
-// Today a node is always a raft group of one member.
+// A standalone node is a raft group of one member. A config with
+// server.N lines (config.Distributed) makes an ensemble member: the
+// transport of package peer on the quorum port, raft bootstrapped with the
+// participants (ensemble.go).
+//
+// # Ensemble
+//
+//   - Identity: the cluster id is the hash of the initial server lines; a
+//     fresh member probes the others and joins a running ensemble under its
+//     id, or bootstraps a new one (join.go; peer/doc.go, Joining). Members
+//     record each other's data directory incarnations (dataDir/zkd-peers)
+//     and refuse a wiped voter.
+//   - Membership (members.go): /zookeeper/config, written by the first
+//     leader from zoo.cfg and then by reconfig, is the membership wanted;
+//     the leader converges raft's on it one conf change at a time
+//     (newcomers as learners, promoted once caught up; observers stay
+//     learners; removals last). The transport learns new members at once
+//     and forgets removed ones once raft has dropped them. A member that
+//     needs a snapshot the latest one's membership lacks gets a fresh one.
+//   - Catch-up: a member behind the leader's compacted log receives the
+//     leader's snapshot file (peer), and the node restores the state loop
+//     from it (receivedSnapshot; server.Committed.Restore).
+//   - Shutdown hands leadership to the most up-to-date follower first.
+//   - Client-facing duties (session touches to the leader, closing clients
+//     without a leader, read-only mode, session moves) are package
+//     server's (server/ensemble.go).
 //
 // # Data directory
 //
-//	<dataDir>/zkd-id          identity: server id and cluster id (identity.go)
+//	<dataDir>/zkd-id          identity: server id, cluster id, incarnation (identity.go)
+//	<dataDir>/zkd-peers       ensemble: the other members' incarnations (join.go)
 //	<dataDir>/zkd-snap/       snapshot files (package snap); the payload is
 //	                          an envelope (cluster id, raft ConfState) around
 //	                          the fsm snapshot (state.go)

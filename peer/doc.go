@@ -2,14 +2,15 @@
 // (issue 4): raft messages, snapshot streams and session touches over TCP.
 // This file is its contract, written before the code.
 //
-// Implemented: the hello and its checks, raft message frames, bounded
-// per-peer queues with unreachable reports from the writer goroutines,
-// redial with backoff (transport.go, writer.go, reader.go); session
-// touches frames (Transport.SendTouches, Config.OnTouches; touches.go);
-// link cutting for tests (Transport.Block); snapshot streaming
-// (Config.Snapshots; snapshot*.go). Not yet: the cluster id derived from
-// the membership, and wiring into package node (nothing imports this
-// package yet).
+// Implemented: the hello, its answer and its checks, raft message frames,
+// bounded per-peer queues with unreachable reports from the writer
+// goroutines, redial with backoff (transport.go, writer.go, reader.go);
+// session touches frames (Transport.SendTouches, Config.OnTouches;
+// touches.go); link cutting for tests (Transport.Block); snapshot
+// streaming (Config.Snapshots; snapshot*.go); probes for members that
+// join (Probe; probe.go); peers added and removed as the membership
+// changes (AddPeer, RemovePeer). Package node wires it (node/ensemble.go,
+// node/join.go, node/members.go).
 //
 // # Addresses
 //
@@ -23,12 +24,31 @@
 //
 // The cluster id recorded in dataDir/zkd-id (package node) is, for an
 // ensemble, a hash of the initial membership (the sorted server.N lines
-// without client addresses), so every member computes the same id with no
-// coordination. Reconfiguration never changes it. A member whose data
-// directory holds another cluster id refuses to start; a voter whose
-// directory is empty while the current configuration lists it as a voter
-// with a log behind it refuses to join as if new (it would vote without
-// the log it promised) and says to remove and re-add it.
+// without client addresses), so every member of a new ensemble computes
+// the same id with no coordination. Reconfiguration never changes it: a
+// member that joins later learns it by probing (below). A member whose
+// recorded cluster id differs from its peers' is refused by them, with
+// the reason in the hello's answer, which it logs.
+//
+// Every data directory also has an incarnation: a random id made with it
+// (zkd-id). Hellos carry it. Each member records the incarnation it first
+// hears from every other member (node: dataDir/zkd-peers) and refuses a
+// member that comes back with another one: its directory was wiped or
+// replaced, and a voter without the log it acknowledged could help elect a
+// leader that lacks committed writes. A member that leaves the membership
+// (reconfig, then raft) is forgotten, so it can be added back with a new
+// directory.
+//
+// # Joining
+//
+// A member whose data directory is empty first probes every other
+// configured member (a hello with cluster id 0, answered and closed). An
+// answer carrying a cluster id means the ensemble runs: the member records
+// that id and starts raft without bootstrapping; the leader adds it once a
+// reconfig names it and brings it up to date by snapshot and log. An
+// answer "replaced" fails the start with a message that says to remove the
+// member with reconfig and add it back. No answer within a second means a
+// new ensemble: every member bootstraps the same initial membership.
 //
 // # Connections
 //
@@ -36,14 +56,18 @@
 // connection it dialed; connections it accepts are only read from. So
 // each direction of each pair has its own TCP connection and its own
 // order. The one exception is a snapshot stream, which has a connection
-// of its own (see Snapshots) and gets a one-byte answer. A connection starts with a hello, checked before anything else:
+// of its own (see Snapshots) and gets a one-byte verdict at its end. A
+// connection starts with a hello, checked before anything else:
 //
-//	[4]byte "ZKDP", uint32 version = 1, uint64 cluster id,
-//	uint64 from id, uint64 to id
+//	[4]byte "ZKDP", uint32 version = 2, uint64 cluster id (0: a probe),
+//	uint64 from id, uint64 to id, uint64 incarnation
 //
-// A hello with another cluster id, a "to" that is not this member, or a
-// "from" outside the configuration is answered by closing the connection
-// and logged. Redialing backs off from 50 ms to 2 s with jitter.
+// and the acceptor answers it with one status byte and its own cluster id
+// (uint64): 0 accepted, 1 another cluster, 2 "from" not in the
+// configuration, 3 "to" is not this member, 4 replaced (another
+// incarnation than recorded), 5 probe answered. Anything but 0 is followed
+// by closing the connection, logged on both sides (Config.OnRefused on the
+// dialer's). Redialing backs off from 50 ms to 2 s.
 //
 // # Frames
 //

@@ -67,6 +67,22 @@
 // reads go on; StorageFailed also closes the connections whose writes
 // were in flight (storage.go).
 //
+// # Ensemble
+//
+// With Config.Ensemble (ensemble.go): the server forwards the ids of its
+// active sessions to the leader every half tick (Replicator.ForwardTouches)
+// and feeds the touches other members forward into its tracker (Touch);
+// only the leader expires. A reattach proposes a moveSession entry unless
+// the session was last served here, and applying it closes the session's
+// older connection elsewhere. Writes proposed before the leader changed, or
+// waiting longer than WriteTimeout, end their connection (ConnectionLoss).
+// After LeaderLossTimeout without a leader every client is closed and new
+// ones refused, or, with ReadOnlyMode, served read-only sessions (isro ro)
+// until a leader is back. The first leader records the initial membership
+// in /zookeeper/config (Membership), and every change of it is reported to
+// the node (OnMembership). A snapshot from the leader replaces the state
+// machine (Committed.Restore) and closes every client connection.
+//
 // The package never imports raftnode, peer or storage: it declares the
 // Replicator interface it needs and the node package supplies it.
 package server

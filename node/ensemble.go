@@ -182,7 +182,7 @@ func (n *Node) BlockPeer(id uint64, blocked bool) {
 // their clients see ConnectionLoss when the connection closes.
 func (n *Node) Shutdown(ctx context.Context) error {
 	if n.ens != nil && n.raft.IsLeader() {
-		if to, err := n.raft.HandOver(ctx); err != nil {
+		if to, err := n.raft.HandOver(ctx, 0); err != nil {
 			n.log.Warn("leadership hand-over failed; stopping anyway", "err", err)
 		} else {
 			n.log.Info("handed leadership over", "to", to)

@@ -2,9 +2,11 @@ package node_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -845,5 +847,50 @@ func TestEnsembleWipedVoterIsRefused(t *testing.T) {
 	})
 	if data, _, err := syncedGet(t, c.Member(3).Addr, "/keep"); err != nil || string(data) != "v" {
 		t.Fatalf("server 3 after rejoining: %q %v", data, err)
+	}
+}
+
+// TestEnsembleAdminTransferLeadership: the AdminServer's leader command
+// says who leads, and transfer_leadership moves leadership to a chosen
+// follower.
+func TestEnsembleAdminTransferLeadership(t *testing.T) {
+	cc := zktest.ClusterConfig{Participants: 3, NodeOptions: func(_ uint64, o *node.Options) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.AdminListener = ln
+	}}
+	c := zktest.StartClusterConfig(t, cc)
+	old := c.WaitLeader(10 * time.Second)
+	get := func(m *zktest.Member, cmd string) (int, map[string]any) {
+		t.Helper()
+		resp, err := http.Get("http://" + m.Node().AdminAddr().String() + "/commands/" + cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, out
+	}
+	if code, out := get(old, "leader"); code != 200 || out["is_leader"] != true || out["leader_id"] != float64(old.ID) {
+		t.Fatalf("leader command on the leader: %d %v", code, out)
+	}
+	target := c.Followers()[0]
+	if code, out := get(target, "transfer_leadership"); code != http.StatusConflict {
+		t.Fatalf("transfer_leadership on a follower: %d %v", code, out)
+	}
+	code, out := get(old, fmt.Sprintf("transfer_leadership?to=%d", target.ID))
+	if code != 200 || out["to"] != float64(target.ID) {
+		t.Fatalf("transfer_leadership: %d %v", code, out)
+	}
+	if !target.Node().IsLeader() {
+		t.Fatalf("server %d does not lead after the transfer", target.ID)
+	}
+	if code, out := get(old, "nosuch"); code != 404 || out["error"] == nil {
+		t.Fatalf("unknown command: %d %v", code, out)
 	}
 }

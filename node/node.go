@@ -41,6 +41,7 @@ type Node struct {
 	// electionTimeout is raft's (ensemble only).
 	electionTimeout time.Duration
 	fcfg            fsm.Config
+	admin           *adminServer
 }
 
 // Options are the parts of a node that do not come from zoo.cfg.
@@ -66,6 +67,9 @@ type Options struct {
 	// in-process cluster harness listens on port 0).
 	PeerListener net.Listener
 	PeerAddrs    map[uint64]string
+	// AdminListener, when set, serves the AdminServer (whether or not
+	// admin.enableServer is on) instead of listening on admin.serverPort.
+	AdminListener net.Listener
 	// CatchUpEntries overrides how many entries behind the latest snapshot
 	// stay in the log for lagging followers (5000); a follower further
 	// behind gets the snapshot. 0 means the default.
@@ -269,6 +273,14 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		n.Close()
 		return nil, err
 	}
+	adminLn, err := listenAdmin(cfg.AdminEnableServer, cfg.AdminServerAddress, cfg.AdminServerPort, opts.AdminListener)
+	if err != nil {
+		n.Close()
+		return nil, err
+	}
+	if adminLn != nil {
+		n.admin = startAdmin(n, adminLn, cfg.AdminCommandURL)
+	}
 	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.serveErr <- srv.Serve() }()
 	if ens != nil {
@@ -280,12 +292,23 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	return n, nil
 }
 
+// AdminAddr is the AdminServer's address, nil when it is off.
+func (n *Node) AdminAddr() net.Addr {
+	if n.admin == nil {
+		return nil
+	}
+	return n.admin.ln.Addr()
+}
+
 // Addr is the client listener's address.
 func (n *Node) Addr() net.Addr { return n.ln.Addr() }
 
 // Close stops the node and waits for its goroutines.
 func (n *Node) Close() error {
 	n.cancel()
+	if n.admin != nil {
+		_ = n.admin.close()
+	}
 	err := n.srv.Close()
 	if rerr := n.raft.Close(); err == nil && rerr != nil && !errors.Is(rerr, raftnode.ErrStopped) {
 		err = rerr

@@ -3,6 +3,7 @@ package raftnode
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -13,24 +14,32 @@ import (
 var ErrNoTransferee = errors.New("raftnode: no up-to-date voter to hand leadership to")
 
 // HandOver asks raft to transfer leadership from this member, which must
-// lead, to the voter whose log matches the most of the leader's, and
-// waits until another member leads or ctx ends. raft makes the target
+// lead, to voter to (0: the voter whose log matches the most of the
+// leader's), and waits until another member leads or ctx ends. raft makes the target
 // campaign at once (MsgTimeoutNow) once its log has caught up, so the
 // group is without a leader for about one round trip instead of an
 // election timeout. It returns the new leader's id.
-func (n *Node) HandOver(ctx context.Context) (uint64, error) {
+func (n *Node) HandOver(ctx context.Context, to uint64) (uint64, error) {
 	st := n.Status()
 	if st.RaftState != raft.StateLeader {
 		return 0, errors.New("raftnode: hand over: not the leader")
 	}
-	var to, best uint64
+	if to != 0 {
+		if pr, ok := st.Progress[to]; !ok || pr.IsLearner || to == n.id {
+			return 0, fmt.Errorf("raftnode: hand over: %d is not another voter", to)
+		}
+	}
+	var best uint64
 	for id, pr := range st.Progress {
-		if id == n.id || pr.IsLearner {
+		if to != 0 || id == n.id || pr.IsLearner {
 			continue
 		}
-		if to == 0 || pr.Match > best {
-			to, best = id, pr.Match
+		if best == 0 || pr.Match > st.Progress[best].Match {
+			best = id
 		}
+	}
+	if to == 0 {
+		to = best
 	}
 	if to == 0 {
 		return 0, ErrNoTransferee

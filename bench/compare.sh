@@ -69,15 +69,7 @@ start_fresh zookeeper
 start_fresh zkd
 ZK_VERSION=$(four_letter "${PORT[zookeeper]}" srvr | sed -n 's/^Zookeeper version: //p')
 ZKD_VERSION=$(four_letter "${PORT[zkd]}" srvr | sed -n 's/^Zookeeper version: //p')
-for ((rep = 1; rep <= REPS; rep++)); do
-	for w in $WORKLOADS; do
-		for server in $(order "$rep"); do
-			log "rep $rep/$REPS: $w on $server"
-			# shellcheck disable=SC2046
-			bench "$server" "$w" "$rep" -duration "$DURATION" -warmup "$WARMUP" $(workload_args "$w")
-		done
-	done
-done
+alternate bench "$WORKLOADS"
 stop_pid "${PID[zookeeper]}"
 stop_pid "${PID[zkd]}"
 
@@ -112,15 +104,7 @@ fi
 if [ "$ENSEMBLE" = 1 ] && [ -n "$ENSEMBLE_WORKLOADS" ]; then
 	start_ensemble zookeeper
 	start_ensemble zkd
-	for ((rep = 1; rep <= REPS; rep++)); do
-		for w in $ENSEMBLE_WORKLOADS; do
-			for server in $(order "$rep"); do
-				log "rep $rep/$REPS: $w on the $server ensemble"
-				# shellcheck disable=SC2046
-				bench_ensemble "$server" "$w" "$rep" -duration "$DURATION" -warmup "$WARMUP" $(workload_args "$w")
-			done
-		done
-	done
+	alternate bench_ensemble "$ENSEMBLE_WORKLOADS"
 	ENS_MODES="zookeeper: $(ensemble_modes zookeeper); zkd: $(ensemble_modes zkd)"
 	stop_ensemble zookeeper
 	stop_ensemble zkd

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # bench/lib.sh — helpers shared by compare.sh and bigtree.sh. Sourced, not
 # run: the caller sets WORK, JSON, LOG, STARTED=(), FAILED=(), TICK_MS,
-# ZK_HEAP, ZKSERVER and SIZE (and the workload knobs compare.sh uses).
+# ZK_HEAP, ZKSERVER and SIZE (and REPS, DURATION, WARMUP and the workload
+# knobs compare.sh uses).
 # It installs the cleanup trap and declares the arrays PORT, DIR and PID
 # (standalone servers) and ENS_ADDRS, ENS_PIDS, ENS_PORTS, ENS_DIRS
 # (3-member ensembles).
@@ -181,6 +182,22 @@ workload_args() {
 
 # order REP: alternate which server goes first.
 order() { if (($1 % 2)); then echo "zookeeper zkd"; else echo "zkd zookeeper"; fi; }
+
+# alternate FN WORKLOADS: REPS repetitions of every workload in WORKLOADS,
+# run by FN (bench or bench_ensemble) on one server then the other, the
+# order alternating between repetitions.
+alternate() {
+	local fn=$1 workloads=$2 rep w server
+	for ((rep = 1; rep <= REPS; rep++)); do
+		for w in $workloads; do
+			for server in $(order "$rep"); do
+				log "rep $rep/$REPS: $w, $fn $server"
+				# shellcheck disable=SC2046
+				"$fn" "$server" "$w" "$rep" -duration "$DURATION" -warmup "$WARMUP" $(workload_args "$w")
+			done
+		done
+	done
+}
 
 declare -A ENS_ADDRS ENS_PIDS ENS_PORTS ENS_DIRS
 

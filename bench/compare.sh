@@ -25,6 +25,10 @@ IDLE_SESSIONS=${IDLE_SESSIONS:-1000}
 POPULATE_NODES=${POPULATE_NODES:-20000} # populate, then restart probe reads them back
 WORKLOADS=${WORKLOADS:-"get set mixed create-delete ephemeral multi watch-fanout session-churn"}
 FRESH=${FRESH:-1}                # 1 = run phase 2 (idle, populate, restart-probe on fresh servers)
+ENSEMBLE=${ENSEMBLE:-1}          # 1 = run phase 3 (3-member ensembles of each server)
+# Phase 3's workloads: by default those of WORKLOADS among get, set, mixed.
+ENSEMBLE_WORKLOADS=${ENSEMBLE_WORKLOADS-$(for w in $WORKLOADS; do case $w in get | set | mixed) printf '%s ' "$w" ;; esac; done)}
+ENSEMBLE_WORKLOADS=${ENSEMBLE_WORKLOADS% }
 TICK_MS=${TICK_MS:-2000}         # tickTime of both servers
 ZK_HEAP=${ZK_HEAP:--Xmx2g}       # SERVER_JVMFLAGS of ZooKeeper
 ZKSERVER=${ZKSERVER:-/usr/share/zookeeper/bin/zkServer.sh}
@@ -41,8 +45,9 @@ if [ ! -x "$ZKSERVER" ]; then
 fi
 
 WORK=$(mktemp -d /tmp/zkd-compare.XXXXXX)
-JSON="$WORK/json"
-mkdir -p "$JSON"
+JSON="$WORK/json"              # phases 1 and 2
+ENS_JSON="$WORK/json-ensemble" # phase 3
+mkdir -p "$JSON" "$ENS_JSON"
 LOG="$WORK/compare.log"
 STARTED=() # every PID this script started
 FAILED=()  # runs that did not complete
@@ -64,15 +69,7 @@ start_fresh zookeeper
 start_fresh zkd
 ZK_VERSION=$(four_letter "${PORT[zookeeper]}" srvr | sed -n 's/^Zookeeper version: //p')
 ZKD_VERSION=$(four_letter "${PORT[zkd]}" srvr | sed -n 's/^Zookeeper version: //p')
-for ((rep = 1; rep <= REPS; rep++)); do
-	for w in $WORKLOADS; do
-		for server in $(order "$rep"); do
-			log "rep $rep/$REPS: $w on $server"
-			# shellcheck disable=SC2046
-			bench "$server" "$w" "$rep" -duration "$DURATION" -warmup "$WARMUP" $(workload_args "$w")
-		done
-	done
-done
+alternate bench "$WORKLOADS"
 stop_pid "${PID[zookeeper]}"
 stop_pid "${PID[zkd]}"
 
@@ -99,15 +96,47 @@ if [ "$FRESH" = 1 ]; then
 	done
 fi
 
-# Phase 3 — TODO(ensemble): a 3-node ensemble of each server (ZooKeeper
-# with server.1..3 lines and myid files; zkd once it has an ensemble),
-# every workload with -addr listing the three client ports, plus a
-# leader-kill restart probe. Slot kept empty until zkd has an ensemble.
+# Phase 3: a 3-member ensemble of each server on this machine, both
+# running throughout, the same zoo.cfg plus server.1..3 lines and myid.
+# Every run's sessions are spread over the three members (-addr lists
+# them; go-zookeeper picks one at random per session), and CPU and RSS are
+# summed over the three processes.
+if [ "$ENSEMBLE" = 1 ] && [ -n "$ENSEMBLE_WORKLOADS" ]; then
+	start_ensemble zookeeper
+	start_ensemble zkd
+	alternate bench_ensemble "$ENSEMBLE_WORKLOADS"
+	ENS_MODES="zookeeper: $(ensemble_modes zookeeper); zkd: $(ensemble_modes zkd)"
+	stop_ensemble zookeeper
+	stop_ensemble zkd
+fi
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # RESULTS.md: tables from zkbench -report, then how and where they were made.
-json_p() { grep -m1 "\"$2\":" "$1" | sed 's/.*: *//; s/,$//' | xargs printf '%.0f'; }
+json_v() { grep -m1 "\"$2\":" "$1" | sed 's/.*: *//; s/,$//'; } # json_v FILE KEY: first value of KEY
+json_p() { json_v "$1" "$2" | xargs printf '%.0f'; }
+# median_ops DIR LABEL WORKLOAD: median ops/s over the repetitions, as
+# zkbench -report computes it (mean of the middle two for an even count).
+median_ops() {
+	local f
+	for f in "$1/$2-$3"-r*.json; do
+		[ -f "$f" ] && json_v "$f" ops_per_sec
+	done | sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# set_target: the issue's target line for set on the ensemble.
+set_target() {
+	local zk zkd
+	zk=$(median_ops "$ENS_JSON" zookeeper set)
+	zkd=$(median_ops "$ENS_JSON" zkd set)
+	if [ -z "$zk" ] || [ -z "$zkd" ] || [ "$zk" = 0 ]; then
+		echo "**Target** zkd ≥ 2.5× ZooKeeper's set throughput on the 3-node ensemble: **not measured** (no set result for both servers)."
+		return
+	fi
+	awk -v zk="$zk" -v zkd="$zkd" -v reps="$REPS" 'BEGIN {
+		r = zkd / zk
+		printf "**Target** zkd ≥ 2.5× ZooKeeper'"'"'s set throughput on the 3-node ensemble: **%s** — measured %.2f× (zkd %.0f ops/s, ZooKeeper %.0f ops/s; %s).\n", (r >= 2.5) ? "met" : "not met", r, zkd, zk, (reps == 1) ? "one repetition" : "medians of " reps " repetitions"
+	}'
+}
 {
 	echo "# zkd vs Apache ZooKeeper — benchmark results"
 	echo
@@ -127,9 +156,19 @@ json_p() { grep -m1 "\"$2\":" "$1" | sed 's/.*: *//; s/,$//' | xargs printf '%.0
 	echo
 	echo "## 3-node ensemble"
 	echo
-	echo "TODO(ensemble): zkd has no multi-node ensemble yet. When it does, compare.sh gets"
-	echo "a phase 3 (see the TODO slot in the script) that starts three ZooKeeper and three"
-	echo "zkd members on 127.0.0.1 and runs the same workloads with -addr listing all three."
+	if [ "$ENSEMBLE" = 1 ] && [ -n "$ENSEMBLE_WORKLOADS" ]; then
+		echo "Three ZooKeeper and three zkd members on 127.0.0.1, both ensembles running"
+		echo "throughout; each run's $SESSIONS sessions spread over the three members (go-zookeeper"
+		echo "picks a member at random per session). *Server CPU* and *server peak RSS* are"
+		echo "sums over the three member processes (CPU: utime+stime of each; peak RSS: the"
+		echo "largest sum of their VmRSS sampled together every 100 ms). Roles at the end: $ENS_MODES."
+		echo
+		set_target
+		echo
+		"$WORK/zkbench" -report "$ENS_JSON" -report-labels zookeeper,zkd
+	else
+		echo "Not run (ENSEMBLE=$ENSEMBLE, ENSEMBLE_WORKLOADS='$ENSEMBLE_WORKLOADS')."
+	fi
 	echo
 	echo "## How it was run"
 	echo
@@ -137,7 +176,8 @@ json_p() { grep -m1 "\"$2\":" "$1" | sed 's/.*: *//; s/,$//' | xargs printf '%.0
 	echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS OUTSTANDING=$OUTSTANDING \\"
 	echo "  SIZE=$SIZE NODES=$NODES READ_RATIO=$READ_RATIO WATCHERS=$WATCHERS CHURNERS=$CHURNERS \\"
 	echo "  IDLE_SESSIONS=$IDLE_SESSIONS POPULATE_NODES=$POPULATE_NODES TICK_MS=$TICK_MS \\"
-	echo "  ZK_HEAP='$ZK_HEAP' WORKLOADS='$WORKLOADS' FRESH=$FRESH bash bench/compare.sh"
+	echo "  ZK_HEAP='$ZK_HEAP' WORKLOADS='$WORKLOADS' FRESH=$FRESH \\"
+	echo "  ENSEMBLE=$ENSEMBLE ENSEMBLE_WORKLOADS='$ENSEMBLE_WORKLOADS' bash bench/compare.sh"
 	echo '```'
 	echo
 	echo "- Phase 1: one ZooKeeper and one zkd, each on a fresh data directory, both running"
@@ -148,6 +188,14 @@ json_p() { grep -m1 "\"$2\":" "$1" | sed 's/.*: *//; s/,$//' | xargs printf '%.0
 	echo "  with SIGTERM, started again on the same data directory, and"
 	echo "  \`zkbench -workload restart-probe\` measures launch → first successful getData of a"
 	echo "  populated znode (a new attempt every 100 ms)."
+	if [ -n "${ENS_DIRS[zkd]:-}" ]; then
+		echo "- Phase 3 (3-node ensemble): one 3-member ensemble of each server, both running"
+		echo "  throughout, each member with its own directory, zoo.cfg, dataDir (with \`myid\`) and"
+		echo "  client, quorum and election ports (zkd uses the quorum port only); measuring starts"
+		echo "  once srvr shows one leader and two followers. Each run's \`-addr\` lists the three"
+		echo "  client ports; the workloads ($ENSEMBLE_WORKLOADS) alternate between the"
+		echo "  ensembles as in phase 1."
+	fi
 	echo "- ZooKeeper's heap is reserved up front, so its RSS barely moves with idle sessions;"
 	echo "  *RSS per session* is meaningful for zkd only. RSS growth per znode is measured the"
 	echo "  same way for both (VmRSS after populate minus before)."
@@ -157,8 +205,17 @@ json_p() { grep -m1 "\"$2\":" "$1" | sed 's/.*: *//; s/,$//' | xargs printf '%.0
 	sed "s|$WORK|\$WORK|" "${DIR[zkd]}/zoo.cfg"
 	echo '```'
 	echo
+	if [ -n "${ENS_DIRS[zkd]:-}" ]; then
+		echo "- zoo.cfg of ensemble member 1, both servers (ports and directories differ; members"
+		echo "  2 and 3 differ in clientPort and dataDir):"
+		echo
+		echo '```'
+		sed "s|$WORK|\$WORK|" "${ENS_DIRS[zkd]%% *}/zoo.cfg"
+		echo '```'
+		echo
+	fi
 	echo "- ZooKeeper: \`$ZKSERVER start-foreground zoo.cfg\` with"
-	echo "  \`SERVER_JVMFLAGS='$ZK_HEAP'\`, JMX disabled, Debian package zookeeper"
+	echo "  \`SERVER_JVMFLAGS='$ZK_HEAP'\` (every member of the ensemble too), JMX disabled, Debian package zookeeper"
 	echo "  $(dpkg-query -W -f='${Version}' zookeeper 2>/dev/null || echo '?') (srvr: $ZK_VERSION)."
 	echo "- zkd: \`go build -o zkd ./cmd/zkd; zkd zoo.cfg\` (srvr: $ZKD_VERSION), built from the"
 	echo "  working tree at $ZKD_BUILT."
@@ -171,6 +228,7 @@ json_p() { grep -m1 "\"$2\":" "$1" | sed 's/.*: *//; s/,$//' | xargs printf '%.0
 	echo "| CPU model | $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1) |"
 	echo "| memory | $(free -g | awk '/^Mem:/ {print $2 " GiB"}') |"
 	echo "| kernel | $(uname -sr) |"
+	# shellcheck disable=SC1091
 	echo "| OS | $(. /etc/os-release && echo "$PRETTY_NAME") |"
 	echo "| Go | $(go version | cut -d' ' -f3-) |"
 	echo "| Java | $(java -version 2>&1 | head -n 1) |"

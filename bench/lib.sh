@@ -1,7 +1,11 @@
+# shellcheck shell=bash
 # bench/lib.sh — helpers shared by compare.sh and bigtree.sh. Sourced, not
 # run: the caller sets WORK, JSON, LOG, STARTED=(), FAILED=(), TICK_MS,
-# ZK_HEAP, ZKSERVER and SIZE (and the workload knobs compare.sh uses).
-# It installs the cleanup trap and declares the arrays PORT, DIR and PID.
+# ZK_HEAP, ZKSERVER and SIZE (and REPS, DURATION, WARMUP and the workload
+# knobs compare.sh uses).
+# It installs the cleanup trap and declares the arrays PORT, DIR and PID
+# (standalone servers) and ENS_ADDRS, ENS_PIDS, ENS_PORTS, ENS_DIRS
+# (3-member ensembles).
 
 log() { echo "[$(date +%T)] $*" | tee -a "$LOG" >&2; }
 
@@ -30,18 +34,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# free_port: a port on 127.0.0.1 that nothing answers on.
-free_port() {
-	local p
-	for _ in $(seq 100); do
+# free_ports [N]: N (default 1) distinct ports on 127.0.0.1 that nothing
+# answers on, space-separated.
+free_ports() {
+	local n=${1:-1} p tries found=()
+	for ((tries = 0; ${#found[@]} < n; tries++)); do
+		if ((tries >= 100 * n)); then
+			echo "compare.sh: no free port" >&2
+			exit 1
+		fi
 		p=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
+		if [[ " ${found[*]} " != *" $p "* ]] && ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			found+=("$p")
 		fi
 	done
-	echo "compare.sh: no free port" >&2
-	exit 1
+	echo "${found[*]}"
 }
 
 four_letter() { # four_letter PORT WORD
@@ -67,11 +74,14 @@ EOF
 
 # spawn SERVER DIR: start the server on an existing DIR/zoo.cfg and set
 # SERVER_PID. zkServer.sh start-foreground execs java, so for ZooKeeper
-# $! is the JVM itself; await_ready checks that.
+# $! is the JVM itself; await_ready checks that. What keeps ZooKeepers
+# apart is the config path, its dataDir and ZOOPIDFILE: Debian's zkEnv.sh
+# resets ZOOCFGDIR and ZOO_LOG_DIR (and its ZooKeeper writes no log
+# files); ZOO_LOG_DIR=DIR/log is for other installs' zkServer.sh.
 spawn() {
 	local server=$1 dir=$2
 	if [ "$server" = zookeeper ]; then
-		SERVER_JVMFLAGS="$ZK_HEAP" JMXDISABLE=true ZOOPIDFILE="$dir/zookeeper.pid" \
+		SERVER_JVMFLAGS="$ZK_HEAP" JMXDISABLE=true ZOOPIDFILE="$dir/zookeeper.pid" ZOO_LOG_DIR="$dir/log" \
 			"$ZKSERVER" start-foreground "$dir/zoo.cfg" >>"$dir/server.out" 2>&1 &
 	else
 		"$WORK/zkd" "$dir/zoo.cfg" >>"$dir/server.out" 2>&1 &
@@ -112,8 +122,9 @@ declare -A PORT PID DIR
 start_fresh() {
 	local server=$1 dir
 	dir=$(mktemp -d "$WORK/$server.XXXX")
-	PORT[$server]=$(free_port)
+	PORT[$server]=$(free_ports 1)
 	write_cfg "$dir" "${PORT[$server]}"
+	# shellcheck disable=SC2034 # DIR is for the scripts that source this
 	DIR[$server]=$dir
 	spawn "$server" "$dir"
 	await_ready "$server" "$dir" "${PORT[$server]}"
@@ -121,18 +132,37 @@ start_fresh() {
 	log "$server: pid ${PID[$server]} on 127.0.0.1:${PORT[$server]}, data $dir/data"
 }
 
-# bench SERVER WORKLOAD REP ARGS...: one zkbench run into $JSON.
+# bench SERVER WORKLOAD REP ARGS...: one zkbench run against the
+# standalone SERVER into $JSON.
 bench() {
-	local server=$1 workload=$2 rep=$3
-	shift 3
-	local cmd=("$WORK/zkbench" -addr "127.0.0.1:${PORT[$server]}" -workload "$workload"
-		-server-pid "${PID[$server]}" -label "$server" -size "$SIZE"
-		-json "$JSON/$server-$workload-r$rep.json" "$@")
+	local server=$1
+	shift
+	bench_at "$JSON" "127.0.0.1:${PORT[$server]}" "${PID[$server]}" "$server" "$@"
+}
+
+# bench_ensemble SERVER WORKLOAD REP ARGS...: one zkbench run against the
+# ensemble of SERVER (sessions spread over its members, their CPU and RSS
+# summed) into $ENS_JSON.
+bench_ensemble() {
+	local server=$1
+	shift
+	bench_at "$ENS_JSON" "${ENS_ADDRS[$server]}" "${ENS_PIDS[$server]}" "$server" "$@"
+}
+
+# bench_at DIR ADDRS PIDS LABEL WORKLOAD REP ARGS...: one zkbench run
+# against ADDRS (host:port[,...]) sampling PIDS (pid[,...]), its JSON in
+# DIR/LABEL-WORKLOAD-rREP.json.
+bench_at() {
+	local dir=$1 addrs=$2 pids=$3 label=$4 workload=$5 rep=$6
+	shift 6
+	local file="$dir/$label-$workload-r$rep.json"
+	local cmd=("$WORK/zkbench" -addr "$addrs" -workload "$workload"
+		-server-pid "$pids" -label "$label" -size "$SIZE" -json "$file" "$@")
 	echo "+ ${cmd[*]}" >>"$LOG"
 	if ! "${cmd[@]}" >>"$LOG" 2>&1; then
-		FAILED+=("$server $workload rep $rep")
-		log "FAILED: $server $workload rep $rep (see $LOG)"
-		rm -f "$JSON/$server-$workload-r$rep.json"
+		FAILED+=("$label $workload rep $rep (${file#"$WORK"/})")
+		log "FAILED: $label $workload rep $rep (see $LOG)"
+		rm -f "$file"
 	fi
 }
 
@@ -152,3 +182,104 @@ workload_args() {
 
 # order REP: alternate which server goes first.
 order() { if (($1 % 2)); then echo "zookeeper zkd"; else echo "zkd zookeeper"; fi; }
+
+# alternate FN WORKLOADS: REPS repetitions of every workload in WORKLOADS,
+# run by FN (bench or bench_ensemble) on one server then the other, the
+# order alternating between repetitions.
+alternate() {
+	local fn=$1 workloads=$2 rep w server
+	for ((rep = 1; rep <= REPS; rep++)); do
+		for w in $workloads; do
+			for server in $(order "$rep"); do
+				log "rep $rep/$REPS: $w, $fn $server"
+				# shellcheck disable=SC2046
+				"$fn" "$server" "$w" "$rep" -duration "$DURATION" -warmup "$WARMUP" $(workload_args "$w")
+			done
+		done
+	done
+}
+
+declare -A ENS_ADDRS ENS_PIDS ENS_PORTS ENS_DIRS
+
+# start_ensemble SERVER: three members of SERVER on 127.0.0.1, each with
+# its own directory (zoo.cfg as write_cfg's plus the three server.N lines,
+# dataDir with myid, server.out) and its own client, quorum and election
+# ports; returns once one member leads and the other two follow. Sets
+# ENS_ADDRS (host:port,...), ENS_PIDS (pid,...), ENS_PORTS and ENS_DIRS
+# (space-separated) for SERVER.
+start_ensemble() {
+	local server=$1 all i dir lines="" ports=() dirs=() spawned=() pids=() addrs=()
+	all=$(free_ports 9) # client 1-3, quorum 1-3, election 1-3
+	read -r -a ports <<<"$all"
+	for i in 0 1 2; do
+		lines+="server.$((i + 1))=127.0.0.1:${ports[i + 3]}:${ports[i + 6]};127.0.0.1:${ports[i]}"$'\n'
+	done
+	for i in 0 1 2; do
+		dir=$(mktemp -d "$WORK/$server-ens$((i + 1)).XXXX")
+		write_cfg "$dir" "${ports[i]}"
+		printf '%s' "$lines" >>"$dir/zoo.cfg"
+		mkdir -p "$dir/data"
+		echo "$((i + 1))" >"$dir/data/myid"
+		spawn "$server" "$dir"
+		dirs+=("$dir")
+		spawned+=("$SERVER_PID")
+		addrs+=("127.0.0.1:${ports[i]}")
+	done
+	# Members answer srvr only once they have a quorum, so all three are
+	# started before waiting on any of them.
+	for i in 0 1 2; do
+		SERVER_PID=${spawned[i]}
+		await_ready "$server" "${dirs[i]}" "${ports[i]}"
+		pids+=("$SERVER_PID")
+	done
+	ENS_ADDRS[$server]=$(IFS=,; echo "${addrs[*]}")
+	ENS_PIDS[$server]=$(IFS=,; echo "${pids[*]}")
+	ENS_PORTS[$server]="${ports[*]:0:3}"
+	ENS_DIRS[$server]="${dirs[*]}"
+	await_leader "$server"
+	log "$server ensemble: pids ${ENS_PIDS[$server]} on ${ENS_ADDRS[$server]} ($(ensemble_modes "$server")), data ${ENS_DIRS[$server]}"
+}
+
+# ensemble_modes SERVER: the srvr Mode of each member, in member order
+# ("-" for a member that gives none).
+ensemble_modes() {
+	local port mode modes=()
+	for port in ${ENS_PORTS[$1]}; do
+		mode=$(four_letter "$port" srvr | sed -n 's/^Mode: //p')
+		modes+=("${mode:--}")
+	done
+	echo "${modes[*]}"
+}
+
+# await_leader SERVER: wait up to 120 s until one member of SERVER's
+# ensemble says "Mode: leader" and the other two "Mode: follower".
+await_leader() {
+	local server=$1 i pid modes dir
+	for ((i = 0; i < 600; i++)); do
+		for pid in ${ENS_PIDS[$server]//,/ }; do
+			if ! kill -0 "$pid" 2>/dev/null; then
+				log "$server ensemble: member pid $pid exited while electing"
+				break 2
+			fi
+		done
+		modes=$(ensemble_modes "$server")
+		if [ "$(tr ' ' '\n' <<<"$modes" | sort | tr '\n' ' ')" = "follower follower leader " ]; then
+			return
+		fi
+		sleep 0.2
+	done
+	log "$server ensemble: no leader with two followers (modes: ${modes:-?}); member logs:"
+	for dir in ${ENS_DIRS[$server]}; do
+		echo "== $dir/server.out" >&2
+		tail -n 20 "$dir/server.out" >&2
+	done
+	exit 1
+}
+
+# stop_ensemble SERVER: SIGTERM every member (stop_pid, one by one).
+stop_ensemble() {
+	local pid
+	for pid in ${ENS_PIDS[$1]//,/ }; do
+		stop_pid "$pid"
+	done
+}

@@ -16,7 +16,10 @@
 // ops/s, latency percentiles (p50/p99/p99.9/max, microseconds, from a
 // log-bucketed histogram with < 0.4% error), errors by kind, and with
 // -server-pid the server's CPU seconds over the measured window, CPU
-// seconds per 1,000 ops and peak resident set (from /proc). Every znode
+// seconds per 1,000 ops and peak resident set (from /proc); -server-pid
+// takes a comma-separated list too (an ensemble's members), and then
+// reports sums over the processes. -addr likewise takes several servers,
+// and go-zookeeper picks one at random for each session. Every znode
 // lives under -root (default /zkbench-<pid>), created at the start and
 // deleted at the end unless -keep. The exit status is 1 when the run
 // could not complete (bad flags, no server, a failed setup); request

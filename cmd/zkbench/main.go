@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -40,6 +41,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		jsonOut  = fl.String("json", "", "write the result as JSON to `file` (- for stdout)")
 		label    = fl.String("label", "", "free text recorded in the JSON (e.g. the server's name)")
 		sinceNs  = fl.Int64("since", 0, "restart-probe: server launch time in Unix `nanoseconds` (default: zkbench's start)")
+		pids     = fl.String("server-pid", "", "sample the CPU and RSS of this `pid[,pid...]` from /proc during the window (several: summed, e.g. an ensemble's members)")
 		quiet    = fl.Bool("q", false, "print no table")
 		repDir   = fl.String("report", "", "run nothing: print Markdown tables comparing the JSON results in `dir`")
 		repLabs  = fl.String("report-labels", "zookeeper,zkd", "with -report: the two -label values to compare (ratio = second / first)")
@@ -57,7 +59,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fl.IntVar(&cfg.Rounds, "rounds", 0, "watch-fanout: measured rounds (0 = as many as fit -duration)")
 	fl.StringVar(&cfg.Root, "root", procRoot, "parent znode of everything the run creates")
 	fl.BoolVar(&cfg.Keep, "keep", false, "leave -root in place at the end (populate before restart-probe)")
-	fl.IntVar(&cfg.ServerPID, "server-pid", 0, "sample this process's CPU and RSS from /proc during the window")
 	fl.DurationVar(&cfg.SessionTimeout, "session-timeout", 10*time.Second, "session timeout asked of the server")
 	fl.StringVar(&cfg.Path, "path", "", "restart-probe: znode whose getData must succeed")
 	fl.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "bound on connecting a session, on a watch notification, and on restart-probe")
@@ -85,6 +86,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if a = strings.TrimSpace(a); a != "" {
 			cfg.Addrs = append(cfg.Addrs, a)
 		}
+	}
+	for _, p := range strings.Split(*pids, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pid, err := strconv.Atoi(p)
+		if err != nil {
+			return fmt.Errorf("-server-pid: %q is not a process id", p)
+		}
+		cfg.ServerPIDs = append(cfg.ServerPIDs, pid)
 	}
 	if *sinceNs != 0 {
 		cfg.Since = time.Unix(0, *sinceNs)

@@ -154,6 +154,8 @@ func TestFlagErrors(t *testing.T) {
 		{"bad read ratio", []string{"-workload", "mixed", "-read-ratio", "2"}, "read ratio"},
 		{"relative root", []string{"-root", "x"}, "root must be"},
 		{"stray argument", []string{"get"}, "unexpected arguments"},
+		{"bad server pid", []string{"-server-pid", "12,x"}, "not a process id"},
+		{"negative server pid", []string{"-server-pid", "-3"}, "server pids must be positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

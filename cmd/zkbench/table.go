@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -27,7 +28,7 @@ func printTable(w io.Writer, r *workload.Result) {
 	}
 	fmt.Fprintf(w, ", client CPU %.2f s, disconnects %d\n", r.ClientCPUSec, r.Disconnects)
 	if s := r.Server; s != nil {
-		fmt.Fprintf(w, "server pid %d: CPU %.2f s", s.PID, s.CPUSec)
+		fmt.Fprintf(w, "server pid %s: CPU %.2f s", joinInts(s.PIDs), s.CPUSec)
 		if s.CPUSecPer1kOps > 0 {
 			fmt.Fprintf(w, " (%.4f s per 1,000 ops)", s.CPUSecPer1kOps)
 		}
@@ -53,6 +54,14 @@ func printTable(w io.Writer, r *workload.Result) {
 
 func latencyCells(l workload.Latency) string {
 	return fmt.Sprintf("%.0f\t%.0f\t%.0f\t%.0f", l.P50, l.P99, l.P999, l.Max)
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, "+")
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

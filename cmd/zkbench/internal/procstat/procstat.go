@@ -101,9 +101,31 @@ func parseStatus(b []byte) (rss, hwm int64, err error) {
 	return rss, hwm, nil
 }
 
-// Sampler watches one process from Start until Stop.
+// ReadSum returns the sums of Read over pids: CPU time, VmRSS and VmHWM
+// of the processes of an ensemble taken together. Each VmHWM is that
+// process's own peak, so their sum bounds from above the peak the
+// processes reached together.
+func ReadSum(pids []int) (Snapshot, error) {
+	if len(pids) == 0 {
+		return Snapshot{}, errors.New("read processes: no pid")
+	}
+	var sum Snapshot
+	for _, pid := range pids {
+		s, err := Read(pid)
+		if err != nil {
+			return Snapshot{}, fmt.Errorf("pid %d: %w", pid, err)
+		}
+		sum.CPU += s.CPU
+		sum.RSSBytes += s.RSSBytes
+		sum.HWMBytes += s.HWMBytes
+	}
+	return sum, nil
+}
+
+// Sampler watches a group of processes (one, or the members of an
+// ensemble) from Start until Stop, summing them as ReadSum does.
 type Sampler struct {
-	pid      int
+	pids     []int
 	first    Snapshot
 	start    time.Time
 	cancel   context.CancelFunc
@@ -123,15 +145,16 @@ type Usage struct {
 	HWMBytes int64         // VmHWM at Stop: peak since the process started
 }
 
-// Start takes a first reading of pid and polls its memory every interval
-// until Stop.
-func Start(pid int, interval time.Duration) (*Sampler, error) {
-	first, err := Read(pid)
+// Start takes a first reading of pids and polls their memory every
+// interval until Stop. Usage then holds sums: CPU time over the
+// processes, and the largest sum of their VmRSS read in one sample.
+func Start(pids []int, interval time.Duration) (*Sampler, error) {
+	first, err := ReadSum(pids)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Sampler{pid: pid, first: first, start: time.Now(), cancel: cancel,
+	s := &Sampler{pids: pids, first: first, start: time.Now(), cancel: cancel,
 		done: make(chan struct{}), peakRSS: first.RSSBytes, last: first}
 	go s.loop(ctx, interval)
 	return s, nil
@@ -152,7 +175,7 @@ func (s *Sampler) loop(ctx context.Context, interval time.Duration) {
 }
 
 func (s *Sampler) sample() {
-	snap, err := Read(s.pid)
+	snap, err := ReadSum(s.pids)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {

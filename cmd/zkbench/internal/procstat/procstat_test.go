@@ -63,7 +63,7 @@ func TestSamplerSeesOwnCPU(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("needs /proc")
 	}
-	s, err := Start(os.Getpid(), 10*time.Millisecond)
+	s, err := Start([]int{os.Getpid()}, 10*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,5 +82,27 @@ func TestSamplerSeesOwnCPU(t *testing.T) {
 	}
 	if u.PeakRSS <= 0 || u.HWMBytes < u.PeakRSS/2 || u.Wall < 150*time.Millisecond {
 		t.Errorf("usage = %+v", u)
+	}
+}
+
+func TestReadSumAddsEveryProcess(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("needs /proc")
+	}
+	one, err := Read(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// CPU time and VmHWM never decrease, so reading this process twice
+	// sums to at least twice the earlier reading.
+	two, err := ReadSum([]int{os.Getpid(), os.Getpid()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if two.CPU < 2*one.CPU || two.HWMBytes < 2*one.HWMBytes || two.RSSBytes <= one.RSSBytes {
+		t.Errorf("sum of two readings %+v, one reading %+v", two, one)
+	}
+	if _, err := ReadSum(nil); err == nil {
+		t.Error("ReadSum(nil) succeeded")
 	}
 }

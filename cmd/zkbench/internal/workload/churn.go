@@ -64,7 +64,7 @@ func runChurn(ctx context.Context, cfg *Config, d *dialer, res *Result) error {
 	}
 	sleepCtx(ctx, cfg.Warmup)
 	winStart.Store(clk.now())
-	win := openWindow(cfg.ServerPID, &completed)
+	win := openWindow(cfg.ServerPIDs, &completed)
 	sleepCtx(ctx, cfg.Duration)
 	winEnd.Store(clk.now())
 	win.close(res)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -45,7 +46,7 @@ type Config struct {
 	Rounds         int           // watch-fanout rounds after warmup; 0 = as many as fit Duration
 	Root           string        // parent of every znode the run creates
 	Keep           bool          // leave Root in place at the end
-	ServerPID      int           // sample this process's CPU and RSS; 0 = do not
+	ServerPIDs     []int         // sample these processes' CPU and RSS, summed; nil = do not
 	SessionTimeout time.Duration // asked of the server at connect
 	Path           string        // restart-probe: znode whose getData must succeed
 	Since          time.Time     // restart-probe: when the server was started
@@ -91,6 +92,7 @@ func (c *Config) validate() error {
 		{c.SessionTimeout > 0, "session timeout must be positive"},
 		{c.Timeout > 0, "timeout must be positive"},
 		{c.Path != "" || c.Workload != RestartProbe, "restart-probe needs -path"},
+		{!slices.ContainsFunc(c.ServerPIDs, func(p int) bool { return p <= 0 }), "server pids must be positive"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {

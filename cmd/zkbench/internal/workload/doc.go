@@ -15,8 +15,9 @@
 // Every run has a warmup (not measured) and a measured window. Only
 // requests that start (closed loop) or are scheduled (open loop) inside the
 // window are counted; ops/s is their number over the window's length. When
-// Config.ServerPID is set, the server's CPU seconds (utime+stime) over the
-// window and its largest VmRSS are sampled from /proc.
+// Config.ServerPIDs is set, the servers' CPU seconds (utime+stime) over the
+// window and their largest VmRSS are sampled from /proc; with several PIDs
+// (an ensemble's members) both are sums over the processes.
 //
 // All znodes live under one root (default /zkbench-<pid>) that the run
 // creates first and deletes at the end unless Keep is set. The special

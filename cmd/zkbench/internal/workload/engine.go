@@ -111,7 +111,7 @@ func runRequests(ctx context.Context, cfg *Config, clk clock, sessions []*sessio
 
 	sleepCtx(ctx, cfg.Warmup)
 	e.winStart.Store(clk.now())
-	win := openWindow(cfg.ServerPID, &e.completed)
+	win := openWindow(cfg.ServerPIDs, &e.completed)
 	sleepCtx(ctx, cfg.Duration)
 	end := clk.now()
 	e.winEnd.Store(end)

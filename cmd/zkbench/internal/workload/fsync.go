@@ -44,7 +44,7 @@ func runFsync(ctx context.Context, cfg *Config, res *Result) error {
 	}
 	block := payload(fsyncBlockSize, 0)
 	h := hist.New()
-	win := openWindow(0, nil)
+	win := openWindow(nil, nil)
 	deadline := time.Now().Add(dur)
 	var off int64
 	for time.Now().Before(deadline) && ctx.Err() == nil {

@@ -12,14 +12,14 @@ import (
 // then measures the server over Duration while the sessions only ping
 // (go-zookeeper pings every third of the session timeout). Ops stays 0;
 // Latency is each session's connect to established. Extra: sessions_held,
-// connect_s (opening them all) and, with a server
-// PID, rss_before_bytes (server VmRSS before the first session) and
+// connect_s (opening them all) and, with server
+// PIDs, rss_before_bytes (server VmRSS before the first session) and
 // rss_per_session_bytes ((peak VmRSS in the window - before) / sessions).
 func runIdle(ctx context.Context, cfg *Config, d *dialer, res *Result) error {
 	res.Extra = map[string]float64{}
 	var before int64
-	if cfg.ServerPID != 0 {
-		if snap, err := procstat.Read(cfg.ServerPID); err == nil {
+	if len(cfg.ServerPIDs) > 0 {
+		if snap, err := procstat.ReadSum(cfg.ServerPIDs); err == nil {
 			before = snap.RSSBytes
 			res.Extra["rss_before_bytes"] = float64(before)
 		}
@@ -54,7 +54,7 @@ func runIdle(ctx context.Context, cfg *Config, d *dialer, res *Result) error {
 		return err
 	}
 	sleepCtx(ctx, cfg.Warmup)
-	win := openWindow(cfg.ServerPID, nil)
+	win := openWindow(cfg.ServerPIDs, nil)
 	sleepCtx(ctx, cfg.Duration)
 	win.close(res)
 	if res.Server != nil && before > 0 {

@@ -28,7 +28,7 @@ func runPopulate(ctx context.Context, cfg *Config, d *dialer, names []string, re
 	for i := range hs {
 		hs[i] = hist.New()
 	}
-	win := openWindow(cfg.ServerPID, nil)
+	win := openWindow(cfg.ServerPIDs, nil)
 	start := time.Now()
 	err = createNodes(ctx, sessions, names, payload(cfg.Size, 0), par, hs)
 	elapsed := time.Since(start)

@@ -56,14 +56,15 @@ type Latency struct {
 	Max   float64 `json:"max"`
 }
 
-// Usage is the server process's resource use over the window.
+// Usage is the server processes' resource use over the window, summed
+// when there are several (the members of an ensemble).
 type Usage struct {
-	PID            int     `json:"pid"`
+	PIDs           []int   `json:"pids"`
 	CPUSec         float64 `json:"cpu_s"`
 	CPUSecPer1kOps float64 `json:"cpu_s_per_1000_ops,omitempty"`
-	PeakRSSBytes   int64   `json:"peak_rss_bytes"` // largest VmRSS sampled in the window
+	PeakRSSBytes   int64   `json:"peak_rss_bytes"` // largest VmRSS (summed) sampled in the window
 	EndRSSBytes    int64   `json:"end_rss_bytes"`
-	HWMBytes       int64   `json:"vmhwm_bytes"` // VmHWM at the end: peak since the server started
+	HWMBytes       int64   `json:"vmhwm_bytes"` // VmHWM at the end: peak since the server started (summed)
 }
 
 func latencyOf(h *hist.Histogram) Latency {
@@ -79,9 +80,9 @@ func latencyOf(h *hist.Histogram) Latency {
 	}
 }
 
-func usageOf(pid int, u procstat.Usage) *Usage {
+func usageOf(pids []int, u procstat.Usage) *Usage {
 	return &Usage{
-		PID:          pid,
+		PIDs:         pids,
 		CPUSec:       u.CPU.Seconds(),
 		PeakRSSBytes: u.PeakRSS,
 		EndRSSBytes:  u.EndRSS,

@@ -47,7 +47,7 @@ func runWatch(ctx context.Context, cfg *Config, d *dialer, admin *session, res *
 	for ctx.Err() == nil {
 		measuring := !time.Now().Before(warmEnd)
 		if measuring && win == nil {
-			win, winStart = openWindow(cfg.ServerPID, &completed), time.Now()
+			win, winStart = openWindow(cfg.ServerPIDs, &completed), time.Now()
 		}
 		if measuring && ((cfg.Rounds > 0 && rounds >= cfg.Rounds) ||
 			(cfg.Rounds == 0 && time.Since(winStart) >= cfg.Duration)) {
@@ -75,7 +75,7 @@ func runWatch(ctx context.Context, cfg *Config, d *dialer, admin *session, res *
 		completed.Add(uint64(len(r.lat)))
 	}
 	if win == nil {
-		win = openWindow(cfg.ServerPID, &completed)
+		win = openWindow(cfg.ServerPIDs, &completed)
 	}
 	win.close(res)
 	res.Ops = all.Count()

@@ -7,13 +7,14 @@ import (
 	"github.com/zkd-io/zkd/cmd/zkbench/internal/procstat"
 )
 
-// window is a measured interval: server CPU/RSS sampling, this process's
-// CPU, and a per-second count of completed requests.
+// window is a measured interval: server CPU/RSS sampling (summed over the
+// servers' processes), this process's CPU, and a per-second count of
+// completed requests.
 type window struct {
-	pid        int
+	pids       []int
 	sampler    *procstat.Sampler
 	sampleErr  error
-	startRSS   int64 // server VmRSS when the window opened
+	startRSS   int64 // servers' VmRSS when the window opened
 	client     procstat.Snapshot
 	clientErr  error
 	start      time.Time
@@ -23,10 +24,10 @@ type window struct {
 }
 
 // openWindow starts measuring. completed may be nil (no timeline).
-func openWindow(pid int, completed *atomic.Uint64) *window {
-	w := &window{pid: pid, completed: completed, start: time.Now()}
-	if pid != 0 {
-		w.sampler, w.sampleErr = procstat.Start(pid, 100*time.Millisecond)
+func openWindow(pids []int, completed *atomic.Uint64) *window {
+	w := &window{pids: pids, completed: completed, start: time.Now()}
+	if len(pids) > 0 {
+		w.sampler, w.sampleErr = procstat.Start(pids, 100*time.Millisecond)
 		if w.sampleErr == nil {
 			w.startRSS = w.sampler.StartRSS()
 		}
@@ -72,7 +73,7 @@ func (w *window) close(res *Result) time.Duration {
 		}
 	}
 	switch {
-	case w.pid == 0:
+	case len(w.pids) == 0:
 	case w.sampleErr != nil:
 		res.ServerSampleErr = w.sampleErr.Error()
 	default:
@@ -80,7 +81,7 @@ func (w *window) close(res *Result) time.Duration {
 		if err != nil {
 			res.ServerSampleErr = err.Error()
 		}
-		res.Server = usageOf(w.pid, u)
+		res.Server = usageOf(w.pids, u)
 	}
 	return elapsed
 }

@@ -769,18 +769,28 @@ func TestEnsembleReconfigAddsNewServer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if _, err := admin.Create("/load", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	acks := &ackLog{acks: map[string]string{}}
+	var errs atomic.Int64
+	stop := make(chan struct{})
+	wg := writeLoad(t, [][]string{c.Addrs()}, stop, acks, &errs)
 	m4 := c.AddMember()
 	waitFor(t, "the initial /zookeeper/config", func() bool {
 		data, _, err := admin.Get("/zookeeper/config")
 		return err == nil && len(data) > 0
 	})
-	if _, err := admin.IncrementalReconfig([]string{m4.ServerLine()}, nil, -1); err != nil {
-		t.Fatalf("reconfig adding server 4 (%s): %v", m4.ServerLine(), err)
-	}
+	reconfigRetry(t, admin, []string{m4.ServerLine()}, nil)
 	waitFor(t, "server 4 to become a voter", func() bool {
 		l := c.Leader()
 		return l != nil && slices.Contains(l.Node().Voters(), 4)
 	})
+	before := len(acks.snapshot())
+	waitFor(t, "writes with four members", func() bool { return len(acks.snapshot()) > before+50 })
+	close(stop)
+	wg.Wait()
+	checkAcks(t, c, acks.snapshot())
 	if data, _, err := syncedGet(t, m4.Addr, "/grow/n299"); err != nil || string(data) != "299" {
 		t.Fatalf("the new server's data: %q %v", data, err)
 	}
@@ -893,4 +903,31 @@ func TestEnsembleAdminTransferLeadership(t *testing.T) {
 	if code, out := get(old, "nosuch"); code != 404 || out["error"] == nil {
 		t.Fatalf("unknown command: %d %v", code, out)
 	}
+}
+
+// TestEnsembleClientNeverSeesThePast: a client that saw zxid Z is refused
+// by a member that has not applied Z yet (ZooKeeper's lastZxidSeen
+// check), so that reconnecting elsewhere never goes back in time; once the
+// member caught up, the same handshake succeeds.
+func TestEnsembleClientNeverSeesThePast(t *testing.T) {
+	c := zktest.StartCluster(t, 3)
+	lead := c.WaitLeader(10 * time.Second)
+	f := c.Followers()[0]
+	c.Partition(f.ID)
+	cl := connectTo(t, 4*time.Second, lead.Addr)
+	if _, err := cl.Create("/new", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	seen := int64(lead.Node().AppliedIndex())
+	if _, resp := dialRawReq(t, f.Addr, &proto.ConnectRequest{LastZxidSeen: seen, TimeOut: 4000, Passwd: make([]byte, 16)}); resp != nil {
+		t.Fatalf("a member behind zxid 0x%x gave a session to a client that saw it: %+v", seen, resp)
+	}
+	c.Heal()
+	waitFor(t, "the member to catch up and accept the client", func() bool {
+		if f.Node().AppliedIndex() < uint64(seen) {
+			return false
+		}
+		_, resp := dialRawReq(t, f.Addr, &proto.ConnectRequest{LastZxidSeen: seen, TimeOut: 4000, Passwd: make([]byte, 16)})
+		return resp != nil && resp.SessionID != 0
+	})
 }

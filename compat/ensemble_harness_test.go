@@ -1,6 +1,8 @@
 package compat
 
 import (
+	"crypto/sha1"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,6 +25,17 @@ const ensembleStartup = 20 * time.Second
 // ports and dataDir across kill and restart.
 type ensembleProcs struct {
 	members []*crashable
+	lines   []string // server.N=... as written in every zoo.cfg
+}
+
+// superAuth is the super user's password in the ensembles' zoo.cfg
+// (DigestAuthenticationProvider.superDigest), for reconfig through zkCli.
+const superAuth = "super:test"
+
+// superDigestLine is the zoo.cfg line that makes superAuth the super user.
+func superDigestLine() string {
+	sum := sha1.Sum([]byte(superAuth))
+	return "DigestAuthenticationProvider.superDigest=super:" + base64.StdEncoding.EncodeToString(sum[:]) + "\n"
 }
 
 // startEnsemble writes n zoo.cfgs, starts the n members together (one
@@ -32,12 +45,15 @@ func startEnsemble(t *testing.T, n int) *ensembleProcs {
 	t.Helper()
 	type ports struct{ quorum, election, client int }
 	ps := make([]ports, n)
+	e := &ensembleProcs{}
 	var servers strings.Builder
+	servers.WriteString("reconfigEnabled=true\n" + superDigestLine())
 	for i := range ps {
 		ps[i] = ports{freePort(t), freePort(t), freePort(t)}
-		fmt.Fprintf(&servers, "server.%d=127.0.0.1:%d:%d;127.0.0.1:%d\n", i+1, ps[i].quorum, ps[i].election, ps[i].client)
+		line := fmt.Sprintf("server.%d=127.0.0.1:%d:%d;127.0.0.1:%d", i+1, ps[i].quorum, ps[i].election, ps[i].client)
+		e.lines = append(e.lines, line)
+		servers.WriteString(line + "\n")
 	}
-	e := &ensembleProcs{}
 	for i, p := range ps {
 		dir := t.TempDir()
 		dataDir := filepath.Join(dir, "data")

@@ -168,4 +168,27 @@ func ensembleZkCli(t *testing.T, e *ensembleProcs) {
 	if out := cli("ls", "/"); strings.Contains(out, "zkcli-ens") || !strings.Contains(out, "zookeeper") {
 		t.Fatalf("ls after delete:\n%s", out)
 	}
+	// config shows the membership with real client addresses and a
+	// version; reconfig (as the super user) removes a member and adds it
+	// back, and config follows.
+	out := cli("config")
+	for i, line := range e.lines {
+		spec := strings.Replace(line, ";", ":participant;", 1)
+		if !strings.Contains(out, spec) {
+			t.Fatalf("config lacks server %d (%s):\n%s", i+1, spec, out)
+		}
+	}
+	mustContain(t, "config version", out, "version=")
+	session := func(cmds ...string) string {
+		t.Helper()
+		stdin := "addauth digest " + superAuth + "\n" + strings.Join(cmds, "\n") + "\nquit\n"
+		return run(t, 60*time.Second, stdin, zkcli, "-server", e.connString())
+	}
+	out = session("reconfig -remove 3")
+	mustContain(t, "reconfig -remove", out, "Committed new configuration")
+	if _, after, _ := strings.Cut(out, "Committed new configuration"); strings.Contains(after, "server.3=") {
+		t.Fatalf("server 3 still in the configuration after reconfig -remove 3:\n%s", out)
+	}
+	out = session("reconfig -add "+e.lines[2], "config")
+	mustContain(t, "reconfig -add", out, "Committed new configuration", strings.Replace(e.lines[2], ";", ":participant;", 1))
 }

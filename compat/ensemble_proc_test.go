@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -191,4 +192,35 @@ func ensembleZkCli(t *testing.T, e *ensembleProcs) {
 	}
 	out = session("reconfig -add "+e.lines[2], "config")
 	mustContain(t, "reconfig -add", out, "Committed new configuration", strings.Replace(e.lines[2], ";", ":participant;", 1))
+}
+
+// TestEnsembleLeaderSIGTERMHandsOver: SIGTERM makes a leader process hand
+// its leadership to a follower before it exits, so that when the process
+// is gone another member already leads (no election timeout to wait out).
+func TestEnsembleLeaderSIGTERMHandsOver(t *testing.T) {
+	e := startEnsemble(t, 3)
+	lead, err := e.leader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.members[lead]
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the leader did not exit within 15s of SIGTERM\n%s", e.logs())
+	}
+	if p.exit != nil {
+		t.Fatalf("the leader exited with %v after SIGTERM\n%s", p.exit, e.logs())
+	}
+	if !strings.Contains(p.log.String(), "handed leadership over") {
+		t.Fatalf("the leader's log does not show the hand-over:\n%s", tail(p.log.String(), 20))
+	}
+	if next, err := e.leader(); err != nil {
+		t.Fatalf("right after the old leader exited: %v", err)
+	} else {
+		t.Logf("server %d handed leadership to server %d on SIGTERM", lead+1, next+1)
+	}
 }

@@ -609,10 +609,13 @@ func TestEnsembleReconfigRemovesAndAddsMemberUnderLoad(t *testing.T) {
 	before := len(acks.snapshot())
 	waitFor(t, "writes with two members", func() bool { return len(acks.snapshot()) > before+50 })
 
-	s3 := c.Member(3).Cfg.Servers[2]
-	join := fmt.Sprintf("server.3=127.0.0.1:%d:%d:participant;127.0.0.1:%d", s3.QuorumPort, s3.ElectionPort, s3.ClientPort)
-	if _, err := admin.IncrementalReconfig([]string{join}, nil, st.Mzxid); err != nil {
-		t.Fatalf("add server 3 back: %v", err)
+	// Back with the non-incremental form: the whole new membership.
+	var all []string
+	for _, m := range c.Members {
+		all = append(all, m.ServerLine())
+	}
+	if _, err := admin.Reconfig(all, st.Mzxid); err != nil {
+		t.Fatalf("add server 3 back (non-incremental %v): %v", all, err)
 	}
 	waitFor(t, "raft to make server 3 a voter again", func() bool { return slices.Contains(voters(1), 3) })
 	before = len(acks.snapshot())

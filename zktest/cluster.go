@@ -34,6 +34,7 @@ type Member struct {
 	Cfg  config.Config
 
 	peerAddr string
+	ln, pln  net.Listener // held from the choice of the ports to the first start
 	mu       sync.Mutex
 	node     *node.Node // nil while stopped
 }
@@ -76,8 +77,7 @@ func StartClusterConfig(t testing.TB, cc ClusterConfig, opts ...Option) *Cluster
 	var servers []config.Server
 	for i := range n + observers {
 		m := &Member{ID: uint64(i + 1)}
-		m.Addr = freeAddr(t)
-		m.peerAddr = freeAddr(t)
+		m.listen(t)
 		cport := port(m.Addr)
 		servers = append(servers, config.Server{ID: m.ID, Host: "127.0.0.1", QuorumPort: port(m.peerAddr),
 			ElectionPort: port(freeAddr(t)), ClientAddr: "127.0.0.1", ClientPort: cport, Observer: i >= n})
@@ -124,7 +124,8 @@ func (c *Cluster) memberConfig(m *Member, servers []config.Server) config.Config
 // brings it in, the ensemble does not talk to it.
 func (c *Cluster) AddMember() *Member {
 	c.t.Helper()
-	m := &Member{ID: uint64(len(c.Members) + 1), Addr: freeAddr(c.t), peerAddr: freeAddr(c.t)}
+	m := &Member{ID: uint64(len(c.Members) + 1)}
+	m.listen(c.t)
 	line := config.Server{ID: m.ID, Host: "127.0.0.1", QuorumPort: port(m.peerAddr), ElectionPort: port(freeAddr(c.t)),
 		ClientAddr: "127.0.0.1", ClientPort: port(m.Addr)}
 	servers := append(slices.Clone(c.Members[len(c.Members)-1].Cfg.Servers), line)
@@ -166,14 +167,19 @@ func (c *Cluster) Wipe(id uint64) {
 
 // start runs m's node on its fixed ports.
 func (c *Cluster) start(m *Member) error {
-	ln, err := net.Listen("tcp", m.Addr)
-	if err != nil {
-		return fmt.Errorf("server %d: client port: %w", m.ID, err)
+	ln, pln := m.ln, m.pln // the first start uses the listeners that chose the ports
+	m.ln, m.pln = nil, nil
+	var err error
+	if ln == nil {
+		if ln, err = net.Listen("tcp", m.Addr); err != nil {
+			return fmt.Errorf("server %d: client port: %w", m.ID, err)
+		}
 	}
-	pln, err := net.Listen("tcp", m.peerAddr)
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("server %d: quorum port: %w", m.ID, err)
+	if pln == nil {
+		if pln, err = net.Listen("tcp", m.peerAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("server %d: quorum port: %w", m.ID, err)
+		}
 	}
 	var log *slog.Logger
 	if os.Getenv("ZKD_TEST_LOG") != "" {
@@ -341,6 +347,28 @@ func (c *Cluster) Close() {
 		wg.Go(func() { c.Stop(m.ID) })
 	}
 	wg.Wait()
+}
+
+// listen picks m's client and quorum ports by listening on port 0 and
+// keeps the listeners for its first start, so that no other test can take
+// the ports in between (restarts listen on the same ports again).
+func (m *Member) listen(t testing.TB) {
+	t.Helper()
+	for _, l := range []*net.Listener{&m.ln, &m.pln} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("listen: %v", err)
+		}
+		*l = ln
+	}
+	m.Addr, m.peerAddr = m.ln.Addr().String(), m.pln.Addr().String()
+	t.Cleanup(func() {
+		for _, l := range []net.Listener{m.ln, m.pln} {
+			if l != nil {
+				l.Close()
+			}
+		}
+	})
 }
 
 // freeAddr returns a 127.0.0.1 address with a port that was free a moment

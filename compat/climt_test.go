@@ -66,10 +66,22 @@ func (c *interactive) step(line string, wants ...string) string {
 // create/get/set/ls/stat(exists)/delete.
 func TestCliMtAgainstZkdFromZooCfg(t *testing.T) {
 	cliMt := requireTool(t, "zookeeper-bin", "cli_mt", "/usr/lib/zookeeper/bin/cli_mt")
-	p := startZkd(t, "")
+	runCliMt(t, cliMt, startZkd(t, "").Addr)
+}
+
+// TestCliMtAgainstEnsemble runs the same cli_mt session against a
+// 3-process zkd ensemble, given all three servers.
+func TestCliMtAgainstEnsemble(t *testing.T) {
+	cliMt := requireTool(t, "zookeeper-bin", "cli_mt", "/usr/lib/zookeeper/bin/cli_mt")
+	runCliMt(t, cliMt, startEnsemble(t, 3).connString())
+}
+
+// runCliMt drives cli_mt connected to hosts (a ZooKeeper connection string).
+func runCliMt(t *testing.T, cliMt, hosts string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cliMt, p.Addr)
+	cmd := exec.CommandContext(ctx, cliMt, hosts)
 	out := &lockedBuffer{}
 	cmd.Stdout = out
 	cmd.Stderr = out

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -57,19 +59,81 @@ func TestJavaProbeMatchesZooKeeper(t *testing.T) {
 	script := requireZooKeeper(t)
 	zk := diff.StartZooKeeper(t, script)
 	zkd := zktest.Start(t, zkdLike(t, zk))
+	compareProbe(t, p, zk.Addr, zkd.Addr, nil)
+}
 
+// TestJavaProbeOnEnsembleFollowerMatchesZooKeeper runs the probe against a
+// follower of a 3-member zkd ensemble (writes forwarded to the leader,
+// answered after the follower applied them) and against a standalone
+// ZooKeeper 3.8: the Java client must see no difference.
+func TestJavaProbeOnEnsembleFollowerMatchesZooKeeper(t *testing.T) {
+	p := compileProbe(t)
+	script := requireZooKeeper(t)
+	zk := diff.StartZooKeeper(t, script)
+	c := zktest.StartCluster(t, 3, zkdLike(t, zk))
+	c.WaitLeader(10 * time.Second)
+	// The one ensemble-only difference: getConfig returns the membership
+	// (a standalone server's /zookeeper/config is empty).
+	// The data spans lines: drop them up to the one closing the quote. The
+	// probe numbers zxids in order of appearance (z1, z2, ...), so the
+	// config's mzxid took a number ZooKeeper's zero did not: later numbers
+	// above it move down by one.
+	zxidRef := regexp.MustCompile(`=z(\d+)`)
+	sameConfig := func(out string) string {
+		var keep []string
+		skipping, dropped := false, 0
+		for _, l := range strings.Split(out, "\n") {
+			switch {
+			case strings.HasPrefix(l, "getConfig -> "):
+				keep = append(keep, "getConfig -> (not compared: the ensemble's membership)")
+				skipping = !strings.Contains(l, "' {")
+				if m := regexp.MustCompile(`mz=z(\d+)`).FindStringSubmatch(l); m != nil {
+					dropped, _ = strconv.Atoi(m[1])
+				}
+			case skipping:
+				skipping = !strings.Contains(l, "' {")
+				if m := regexp.MustCompile(`mz=z(\d+)`).FindStringSubmatch(l); m != nil {
+					dropped, _ = strconv.Atoi(m[1])
+				}
+			case strings.HasPrefix(l, "section "):
+				keep = append(keep, l)
+				dropped = 0 // the probe numbers zxids per section
+			case dropped > 0:
+				keep = append(keep, zxidRef.ReplaceAllStringFunc(l, func(ref string) string {
+					n, _ := strconv.Atoi(ref[2:])
+					if n > dropped {
+						n--
+					}
+					return "=z" + strconv.Itoa(n)
+				}))
+			default:
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	compareProbe(t, p, zk.Addr, c.Followers()[0].Addr, sameConfig)
+}
+
+// compareProbe runs the probe against both servers at once and compares
+// the outputs, after normalize (when set) rewrote both.
+func compareProbe(t *testing.T, p *probe, zkAddr, zkdAddr string, normalize func(string) string) {
+	t.Helper()
 	var wg sync.WaitGroup
 	var zkOut, zkdOut string
 	var zkErr, zkdErr error
 	wg.Add(2)
-	go func() { defer wg.Done(); zkOut, zkErr = p.run(zk.Addr) }()
-	go func() { defer wg.Done(); zkdOut, zkdErr = p.run(zkd.Addr) }()
+	go func() { defer wg.Done(); zkOut, zkErr = p.run(zkAddr) }()
+	go func() { defer wg.Done(); zkdOut, zkdErr = p.run(zkdAddr) }()
 	wg.Wait()
 	if zkErr != nil {
 		t.Fatalf("zookeeper: %v", zkErr)
 	}
 	if zkdErr != nil {
 		t.Fatalf("zkd: %v\n\nzookeeper's output:\n%s", zkdErr, zkOut)
+	}
+	if normalize != nil {
+		zkOut, zkdOut = normalize(zkOut), normalize(zkdOut)
 	}
 	problems, known := compareOutputs(zkOut, zkdOut, knownDifferences)
 	for _, k := range known {

@@ -17,26 +17,7 @@ import (
 // established.
 func connect(t *testing.T, addr string) *zk.Conn {
 	t.Helper()
-	c, events, err := zk.Connect([]string{addr}, 4*time.Second, zk.WithLogger(quietLogger{}))
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	t.Cleanup(c.Close)
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case ev := <-events:
-			if ev.State == zk.StateHasSession {
-				go func() {
-					for range events {
-					}
-				}()
-				return c
-			}
-		case <-deadline:
-			t.Fatalf("no session within 10s")
-		}
-	}
+	return connectTo(t, 4*time.Second, addr)
 }
 
 type quietLogger struct{}

@@ -39,6 +39,15 @@ type Member struct {
 	node     *node.Node // nil while stopped
 }
 
+// take returns the running node and marks the member stopped.
+func (m *Member) take() *node.Node {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	nd := m.node
+	m.node = nil
+	return nd
+}
+
 // Node returns the running node, nil while the member is stopped.
 func (m *Member) Node() *node.Node {
 	m.mu.Lock()
@@ -204,11 +213,7 @@ func (c *Cluster) start(m *Member) error {
 // Stop closes member id's node (its data stays for Restart).
 func (c *Cluster) Stop(id uint64) {
 	c.t.Helper()
-	m := c.Member(id)
-	m.mu.Lock()
-	nd := m.node
-	m.node = nil
-	m.mu.Unlock()
+	nd := c.Member(id).take()
 	if nd == nil {
 		return
 	}
@@ -221,11 +226,7 @@ func (c *Cluster) Stop(id uint64) {
 // leadership over first).
 func (c *Cluster) Shutdown(id uint64) {
 	c.t.Helper()
-	m := c.Member(id)
-	m.mu.Lock()
-	nd := m.node
-	m.node = nil
-	m.mu.Unlock()
+	nd := c.Member(id).take()
 	if nd == nil {
 		return
 	}

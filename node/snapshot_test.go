@@ -181,3 +181,31 @@ func mustListen(t *testing.T) net.Listener {
 	t.Cleanup(func() { ln.Close() })
 	return ln
 }
+
+// TestShutdownWritesSnapshot: a clean shutdown leaves a snapshot of
+// everything applied (snapCount is far away), so the next start loads it
+// and replays no log entry.
+func TestShutdownWritesSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	s1 := zktest.Start(t, zktest.DataDir(dir))
+	c, _ := dialRaw(t, s1.Addr, 0, nil, 0, 10000)
+	for i := range 50 {
+		c.mustOK("create", proto.OpCreate, create(fmt.Sprintf("/sd%02d", i), nil, 0))
+	}
+	applied := s1.Node.AppliedIndex()
+	if got := snapFiles(t, dir); len(got) != 0 {
+		t.Fatalf("snapshots before the shutdown: %v", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s1.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	files := snapFiles(t, dir)
+	if len(files) != 1 || !strings.Contains(files[0], fmt.Sprintf("%016x", applied)) {
+		t.Fatalf("snapshots after the shutdown: %v, want one at index %d (0x%x)", files, applied, applied)
+	}
+	s2 := zktest.Start(t, zktest.DataDir(dir))
+	c2, _ := dialRaw(t, s2.Addr, 0, nil, 0, 10000)
+	c2.mustOK("read after restart", proto.OpGetData, &proto.GetDataRequest{Path: "/sd49"})
+}

@@ -123,6 +123,7 @@ func New(cfg Config) (*Server, error) {
 		applied:   cfg.Applied,
 	}
 	s.appliedIdx.Store(cfg.Applied)
+	s.snap.lastIndex = cfg.Applied
 	s.proposer = newProposer(s)
 	return s, nil
 }

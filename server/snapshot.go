@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"sync"
@@ -25,6 +27,10 @@ type snapState struct {
 	threshold int   // entries that start the next snapshot
 	running   bool
 	started   time.Time
+	// lastIndex is the index of the latest snapshot written (or, while
+	// running, being written); lastErr the outcome of the latest attempt.
+	lastIndex uint64
+	lastErr   error
 	// mu is the frozen view's lock (see tree.Frozen).
 	mu sync.Mutex
 }
@@ -67,6 +73,7 @@ func (s *Server) startSnapshot() {
 	}
 	index, entries := s.applied, st.entries
 	st.running, st.started = true, time.Now()
+	st.lastErr = nil
 	st.entries, st.bytes, st.threshold = 0, 0, s.nextThreshold()
 	s.log.Info("snapshot started", "index", index, "entriesSinceLast", entries)
 	f := s.fsm // restore may replace s.fsm before the snapshot is done
@@ -80,12 +87,60 @@ func (s *Server) snapshotDone(f *fsm.FSM, index uint64, err error) {
 	f.Thaw()
 	st := &s.snap
 	st.running = false
+	st.lastErr = err
+	if err == nil {
+		st.lastIndex = max(st.lastIndex, index)
+	}
 	took := time.Since(st.started)
 	if err != nil {
 		s.log.Error("snapshot failed; the log keeps growing until one succeeds", "index", index, "took", took, "err", err)
 		return
 	}
 	s.log.Info("snapshot written", "index", index, "took", took)
+}
+
+// SnapshotNow takes a snapshot of everything applied so far unless the
+// latest one (written or being written) already covers it, and waits
+// until it is written or ctx ends. A clean shutdown calls it so that the
+// next start loads the snapshot and replays no log.
+func (s *Server) SnapshotNow(ctx context.Context) error {
+	if s.cfg.Snapshotter == nil {
+		return nil
+	}
+	var target uint64
+	started := false
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		var done bool
+		var err error
+		if !s.do(func() {
+			st := &s.snap
+			if target == 0 {
+				target = s.applied
+			}
+			switch {
+			case st.running:
+			case st.lastIndex >= target:
+				done = true
+			case started && st.lastErr != nil:
+				done, err = true, st.lastErr
+			default:
+				s.startSnapshot()
+				started = true
+			}
+		}) {
+			return errors.New("server: closed")
+		}
+		if done {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // RequestSnapshot asks for a snapshot now (unless one is being written).
@@ -118,6 +173,7 @@ func (s *Server) restore(f *fsm.FSM, index uint64) {
 	}
 	s.fsm = f
 	s.applied = index
+	s.snap.lastIndex = index
 	s.appliedIdx.Store(index)
 	clear(s.expiring)
 	clear(s.owned)

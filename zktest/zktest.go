@@ -69,6 +69,13 @@ func (s *Server) Stop() error {
 	return s.err
 }
 
+// Shutdown stops the server gracefully (once, like Stop): node.Shutdown
+// writes a snapshot of everything applied first.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.once.Do(func() { s.err = s.Node.Shutdown(ctx) })
+	return s.err
+}
+
 // DataDir keeps a test's servers on one data directory across restarts.
 func DataDir(dir string) Option {
 	return func(c *config.Config) { c.DataDir = dir }

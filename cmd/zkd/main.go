@@ -75,7 +75,7 @@ func run(args []string) error {
 	log.Info("shutting down")
 	// A leader hands its leadership to an up-to-date follower first, so
 	// the ensemble does not wait out an election timeout.
-	hctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	hctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return n.Shutdown(hctx)
 }

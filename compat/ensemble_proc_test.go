@@ -195,6 +195,21 @@ func ensembleZkCli(t *testing.T, e *ensembleProcs) {
 	if _, after, _ := strings.Cut(out, "Committed new configuration"); strings.Contains(after, "server.3=") {
 		t.Fatalf("server 3 still in the configuration after reconfig -remove 3:\n%s", out)
 	}
+	// Removing server 3 may have removed the leader: wait until servers 1
+	// and 2 agree on one (a handshake meanwhile is refused, which zkCli
+	// reports as ConnectionLoss for the queued reconfig).
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		m1, _ := srvrLine(e.members[0].Addr, "Mode")
+		m2, _ := srvrLine(e.members[1].Addr, "Mode")
+		if (m1 == "leader" && m2 == "follower") || (m1 == "follower" && m2 == "leader") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("servers 1 and 2 have no leader 15s after server 3 was removed: %q %q\n%s", m1, m2, e.logs())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	// Clients of a smaller ensemble list its members: server 3, out of the
 	// ensemble, closes its clients once it notices it has no leader.
 	out = session(strings.Join(e.addrs()[:2], ","), "reconfig -add "+e.lines[2], "config")

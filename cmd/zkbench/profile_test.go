@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/zkd-io/zkd/zktest"
@@ -28,8 +29,11 @@ func TestProfileWorkload(t *testing.T) {
 		dur = "5s"
 	}
 	srv := zktest.Start(t).Addr
-	r := runJSON(t, "-addr", srv, "-workload", wl, "-duration", dur, "-warmup", "1s",
-		"-server-pid", strconv.Itoa(os.Getpid()), "-nodes", "1000")
+	args := []string{"-addr", srv, "-workload", wl, "-duration", dur, "-warmup", "1s",
+		"-server-pid", strconv.Itoa(os.Getpid()), "-nodes", "1000"}
+	// ZKBENCH_PROFILE_ARGS adds flags, e.g. "-rate 8000" for open loop.
+	args = append(args, strings.Fields(os.Getenv("ZKBENCH_PROFILE_ARGS"))...)
+	r := runJSON(t, args...)
 	if r.Errors != 0 {
 		t.Errorf("%d errors: %v", r.Errors, r.ErrorKinds)
 	}

@@ -1,11 +1,15 @@
 package tree
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -116,4 +120,75 @@ func BenchmarkDecodeSnapshot1M(b *testing.B) {
 			runtime.KeepAlive(snap) // counted in before
 		})
 	}
+}
+
+// BenchmarkEncodeFrozen1M encodes a frozen view of a million znodes of 100
+// bytes, flat (the shape of bench/bigtree.sh and bench/resident.sh) or
+// deep, created in random order, as the server does for every snapshot,
+// and reports the time per znode:
+//
+//	go test -run '^$' -bench EncodeFrozen1M -benchtime=3x ./tree
+func BenchmarkEncodeFrozen1M(b *testing.B) {
+	for _, flat := range []bool{true, false} {
+		name := "deep"
+		if flat {
+			name = "flat"
+		}
+		b.Run(name, func(b *testing.B) {
+			tr, count := shuffledTree(1_000_000, flat)
+			bw := bufio.NewWriterSize(io.Discard, snapshotBufSize)
+			var mu sync.Mutex
+			b.ResetTimer()
+			for range b.N {
+				f, err := tr.Freeze(&mu)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := f.EncodeSnapshotDigest(bw); err != nil {
+					b.Fatal(err)
+				}
+				tr.Thaw()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(count), "ns/znode")
+		})
+	}
+}
+
+// shuffledTree is the tree of bigTreeSnapshot with the leaves created in a
+// random order (seeded), so that children lists are not already sorted as
+// a decoded snapshot's are.
+func shuffledTree(n int, flat bool) (*Tree, int) {
+	tr := New()
+	data := make([]byte, 100)
+	zxid := int64(1)
+	create := func(path string, d []byte) {
+		tr.Create(path, d, open, 0, zxid, zxid)
+		zxid++
+	}
+	var leaves []string
+	if flat {
+		create("/zkbench-big", nil)
+		for i := range n {
+			leaves = append(leaves, fmt.Sprintf("/zkbench-big/n%07d", i))
+		}
+	} else {
+		fan := int(math.Round(math.Cbrt(float64(n))))
+		for i := range fan {
+			a := "/a" + strconv.Itoa(i)
+			create(a, nil)
+			for j := range fan {
+				ab := a + "/b" + strconv.Itoa(j)
+				create(ab, nil)
+				for k := range fan {
+					leaves = append(leaves, ab+"/c"+strconv.Itoa(k))
+				}
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	rng.Shuffle(len(leaves), func(i, j int) { leaves[i], leaves[j] = leaves[j], leaves[i] })
+	for _, p := range leaves {
+		create(p, data)
+	}
+	return tr, tr.NodeCount()
 }

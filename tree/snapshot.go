@@ -70,6 +70,7 @@ package tree
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -144,12 +145,22 @@ type encFrame struct {
 	pathLen  int
 }
 
-// child is one child of the node being encoded: its name (a slice of its
-// blob) and index.
+// child is one child of the node being encoded: where its name is (its
+// blob and length), its index, and a sort key. key holds the 8 bytes of
+// the name that follow the prefix all names of the list share,
+// big-endian and zero-padded: ordering by key orders by name whenever the
+// keys differ, with no access to the names themselves, and only equal
+// keys compare the names. Sorting the million children of one parent
+// this way costs about a third of sorting name slices.
 type child struct {
-	name []byte
+	key  uint64
+	blob uint32
 	i    uint32
+	n    uint32
 }
+
+// name is c's name in the view's blobs.
+func (c *child) name(b *blobStore) []byte { return b.bytes(c.blob, int(c.n)) }
 
 // encode writes the view's tree of count nodes.
 func (e *snapEncoder) encode(count int) error {
@@ -180,9 +191,10 @@ func (e *snapEncoder) encode(count int) error {
 		top.next++
 		depth := len(stack)
 		b := binary.AppendUvarint(e.buf[:0], uint64(depth))
-		b = binary.AppendUvarint(b, uint64(len(c.name)))
-		e.buf = append(b, c.name...)
-		e.path = append(append(e.path[:top.pathLen], '/'), c.name...)
+		name := c.name(&e.v.blobs)
+		b = binary.AppendUvarint(b, uint64(len(name)))
+		e.buf = append(b, name...)
+		e.path = append(append(e.path[:top.pathLen], '/'), name...)
 		r := e.v.get(c.i)
 		if err := e.writeNode(&r); err != nil {
 			return err
@@ -284,13 +296,52 @@ func (e *snapEncoder) children(r *rec, depth int) []child {
 	e.v.lock()
 	for c := r.first; c != 0; {
 		cr := e.v.at(c)
-		list = append(list, child{name: e.v.blobs.bytes(cr.blob, int(cr.nameLen)), i: c})
+		list = append(list, child{blob: cr.blob, i: c, n: cr.nameLen})
 		c = cr.next
 	}
 	e.v.unlock()
-	slices.SortFunc(list, func(a, b child) int { return bytes.Compare(a.name, b.name) })
 	e.lvl[depth] = list
+	if len(list) < 2 {
+		return list
+	}
+	blobs := &e.v.blobs
+	// The names' common prefix: the keys start after it.
+	prefix := list[0].name(blobs)
+	for k := 1; k < len(list) && len(prefix) > 0; k++ {
+		prefix = prefix[:commonPrefix(prefix, list[k].name(blobs))]
+	}
+	for k := range list {
+		list[k].key = sortKey(list[k].name(blobs)[len(prefix):])
+	}
+	slices.SortFunc(list, func(a, b child) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		return bytes.Compare(a.name(blobs), b.name(blobs))
+	})
 	return list
+}
+
+// commonPrefix is the length of the longest common prefix of a and b.
+func commonPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+// sortKey is the first 8 bytes of b as a big-endian number, zero-padded:
+// keys of different value order as the byte strings do.
+func sortKey(b []byte) uint64 {
+	if len(b) >= 8 {
+		return binary.BigEndian.Uint64(b)
+	}
+	var k [8]byte
+	copy(k[:], b)
+	return binary.BigEndian.Uint64(k[:])
 }
 
 func appendStr(b []byte, s string) []byte {

@@ -26,8 +26,9 @@ func main() {
 func run(args []string) error {
 	fl := flag.NewFlagSet("zkd", flag.ContinueOnError)
 	debugLog := fl.Bool("debug", false, "log at debug level")
+	pprofAddr := fl.String("pprof", "", "serve Go's net/http/pprof profiles at this address (host:port; off when empty)")
 	fl.Usage = func() {
-		fmt.Fprintln(fl.Output(), "usage: zkd [-debug] [zoo.cfg]")
+		fmt.Fprintln(fl.Output(), "usage: zkd [-debug] [-pprof host:port] [zoo.cfg]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -57,6 +58,12 @@ func run(args []string) error {
 	}
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
+	}
+
+	if *pprofAddr != "" {
+		if err := servePprof(*pprofAddr, log); err != nil {
+			return err
+		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

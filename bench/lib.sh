@@ -84,7 +84,9 @@ spawn() {
 		SERVER_JVMFLAGS="$ZK_HEAP" JMXDISABLE=true ZOOPIDFILE="$dir/zookeeper.pid" ZOO_LOG_DIR="$dir/log" \
 			"$ZKSERVER" start-foreground "$dir/zoo.cfg" >>"$dir/server.out" 2>&1 &
 	else
-		"$WORK/zkd" "$dir/zoo.cfg" >>"$dir/server.out" 2>&1 &
+		# ZKD_FLAGS: extra zkd flags, split on spaces (e.g. "-pprof 127.0.0.1:6060").
+		# shellcheck disable=SC2086
+		"$WORK/zkd" ${ZKD_FLAGS:-} "$dir/zoo.cfg" >>"$dir/server.out" 2>&1 &
 	fi
 	SERVER_PID=$!
 	STARTED+=("$SERVER_PID")

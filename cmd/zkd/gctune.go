@@ -16,7 +16,7 @@ import (
 // the live heap every second. An explicit GOGC or GOMEMLIMIT in the
 // environment turns it off.
 const (
-	gcHeadroom   = 128 << 20
+	gcHeadroom   = 48 << 20
 	gcMinPercent = 25
 	gcPeriod     = time.Second
 )

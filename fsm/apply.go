@@ -23,6 +23,9 @@ func (f *FSM) applyRequest(rq *request, op proto.OpCode, body []byte) Result {
 	}
 	rec := proto.NewRequest(op)
 	r := jute.NewReader(body)
+	// The request's data is a slice of the entry: the tree copies what it
+	// stores, and no reply carries request data back.
+	r.Alias = true
 	rec.Decode(r)
 	if r.Err() != nil {
 		return Result{Err: proto.ErrMarshallingError}

@@ -63,7 +63,11 @@ const entryVersion = 1
 var ErrBadEntry = errors.New("fsm: bad entry")
 
 // Marshal appends the encoding of e to dst and returns the extended slice.
+// A nil dst is allocated once at the size of the encoding.
 func (e *Entry) Marshal(dst []byte) []byte {
+	if dst == nil {
+		dst = make([]byte, 0, e.size())
+	}
 	w := jute.Writer{Buf: dst}
 	w.Byte(entryVersion)
 	w.Byte(byte(e.Type))
@@ -96,8 +100,31 @@ func (e *Entry) Marshal(dst []byte) []byte {
 	return w.Buf
 }
 
+// size is the length of e's encoding, or a little more.
+func (e *Entry) size() int {
+	n := 2 + 8 + 4 + 8 // version, type, session, xid, time
+	n += 4 + 4 + 4 + len(e.Body) + 4 + 4 + len(e.Password) + 8 + 8
+	for _, a := range e.Auth {
+		n += 8 + len(a.Scheme) + len(a.ID)
+	}
+	for _, p := range e.Paths {
+		n += 4 + len(p)
+	}
+	return n
+}
+
+// aliasBuffer reads a buffer as a slice of r's input.
+func aliasBuffer(r *jute.Reader) []byte {
+	r.Alias = true
+	b := r.Buffer()
+	r.Alias = false
+	return b
+}
+
 // UnmarshalEntry decodes an entry written by Marshal. Errors wrap
-// ErrBadEntry. The result does not alias b.
+// ErrBadEntry. Body is a slice of b (b must not change while it is used:
+// the log's entries never do, and Apply copies what it keeps); nothing
+// else aliases b.
 func UnmarshalEntry(b []byte) (Entry, error) {
 	var e Entry
 	r := jute.NewReader(b)
@@ -115,7 +142,7 @@ func UnmarshalEntry(b []byte) (Entry, error) {
 	case EntryRequest:
 		e.Op = proto.OpCode(r.Int())
 		e.Auth = decodeIDs(r)
-		e.Body = r.Buffer()
+		e.Body = aliasBuffer(r)
 	case EntryCreateSession:
 		e.Timeout = r.Int()
 		e.Password = r.Buffer()
@@ -126,7 +153,7 @@ func UnmarshalEntry(b []byte) (Entry, error) {
 		e.Owner = r.Long()
 		e.Conn = r.Long()
 	case EntryConfig:
-		e.Body = r.Buffer()
+		e.Body = aliasBuffer(r)
 	default:
 		return Entry{}, fmt.Errorf("%w: unknown type %d", ErrBadEntry, uint8(e.Type))
 	}

@@ -53,6 +53,19 @@ func TestEntryRoundTrip(t *testing.T) {
 	}
 }
 
+// TestEntryMarshalSizedOnce pins Marshal(nil) to one allocation: the
+// size estimate covers every entry type's encoding.
+func TestEntryMarshalSizedOnce(t *testing.T) {
+	for i, e := range sampleEntries() {
+		if n, size := len(e.Marshal(nil)), e.size(); n > size {
+			t.Errorf("entry %d (%s): encoding %d bytes, size() %d", i, e.Type, n, size)
+		}
+		if allocs := testing.AllocsPerRun(10, func() { e.Marshal(nil) }); allocs != 1 {
+			t.Errorf("entry %d (%s): %v allocations, want 1", i, e.Type, allocs)
+		}
+	}
+}
+
 func TestEntryHeaderLayout(t *testing.T) {
 	e := Entry{Type: EntryCloseSession, Session: 0x0102030405060708, Xid: 0x0a0b0c0d, Time: 0x1112131415161718}
 	want := []byte{1, 3, 1, 2, 3, 4, 5, 6, 7, 8, 0x0a, 0x0b, 0x0c, 0x0d, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18}

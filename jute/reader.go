@@ -21,6 +21,10 @@ type Reader struct {
 	err error
 	// Max bounds every buffer, string and vector length (0 = len(buf)).
 	Max int
+	// Alias makes Buffer return a slice of the input (its capacity clipped
+	// to its length) instead of a copy: for a caller that owns the input,
+	// never changes it and copies what it keeps.
+	Alias bool
 }
 
 // NewReader returns a Reader over b.
@@ -111,7 +115,7 @@ func (r *Reader) length(elemMin int) int {
 }
 
 // Buffer reads a buffer; null decodes as nil, empty as a non-nil empty slice.
-// The result is a copy that does not alias the input.
+// The result is a copy that does not alias the input, unless r.Alias is set.
 func (r *Reader) Buffer() []byte {
 	n := r.length(1)
 	if n < 0 || r.err != nil {
@@ -120,6 +124,9 @@ func (r *Reader) Buffer() []byte {
 	b := r.take(n)
 	if b == nil {
 		return nil
+	}
+	if r.Alias {
+		return b[:n:n]
 	}
 	out := make([]byte, n)
 	copy(out, b)

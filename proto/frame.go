@@ -1,6 +1,7 @@
 package proto
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -22,28 +23,26 @@ var ErrFrameTooLarge = errors.New("proto: frame length out of range")
 // (maxLen <= 0 means DefaultMaxBuffer) before anything is allocated; a length
 // < 0 or > maxLen yields an error wrapping ErrFrameTooLarge. The payload is
 // read into buf when its capacity suffices, so the result aliases buf and
-// is valid until buf is reused. io.EOF is returned unwrapped when r ends
+// is valid until buf is reused; without buf, reading from a *bufio.Reader
+// allocates only the payload. io.EOF is returned unwrapped when r ends
 // cleanly before a frame starts; a frame cut short yields an error
 // wrapping io.ErrUnexpectedEOF.
 func ReadFrame(r io.Reader, buf []byte, maxLen int) ([]byte, error) {
 	if maxLen <= 0 {
 		maxLen = DefaultMaxBuffer
 	}
-	if cap(buf) < 4 {
-		buf = make([]byte, 4, 64)
-	}
-	head := buf[:4]
-	if _, err := io.ReadFull(r, head); err != nil {
+	length, err := readLength(r, buf)
+	if err != nil {
 		if err == io.EOF {
 			return nil, io.EOF
 		}
 		return nil, fmt.Errorf("read frame length: %w", err)
 	}
-	n := int64(int32(binary.BigEndian.Uint32(head)))
+	n := int64(int32(length))
 	if n < 0 || n > int64(maxLen) {
 		return nil, fmt.Errorf("%w: %d (max %d)", ErrFrameTooLarge, n, maxLen)
 	}
-	if int64(cap(buf)) >= n {
+	if buf != nil && int64(cap(buf)) >= n {
 		buf = buf[:n]
 	} else {
 		buf = make([]byte, n)
@@ -55,6 +54,38 @@ func ReadFrame(r io.Reader, buf []byte, maxLen int) ([]byte, error) {
 		return nil, fmt.Errorf("read frame body: %w", err)
 	}
 	return buf, nil
+}
+
+// readLength reads the 4-byte length: into buf when it can hold it, else
+// straight out of r's buffer when r is a *bufio.Reader (no allocation: a
+// server reads every request this way), else into a new slice. Its
+// errors are io.ReadFull's.
+func readLength(r io.Reader, buf []byte) (uint32, error) {
+	var head []byte
+	switch br, ok := r.(*bufio.Reader); {
+	case cap(buf) >= 4:
+		head = buf[:4]
+	case ok:
+		b, err := br.Peek(4)
+		switch {
+		case len(b) == 4:
+			n := binary.BigEndian.Uint32(b)
+			_, _ = br.Discard(4) // Peek returned the 4 bytes: cannot fail
+			return n, nil
+		case len(b) == 0 && err == io.EOF:
+			return 0, io.EOF
+		case err == io.EOF:
+			return 0, io.ErrUnexpectedEOF
+		default:
+			return 0, err
+		}
+	default:
+		head = make([]byte, 4)
+	}
+	if _, err := io.ReadFull(r, head); err != nil {
+		return 0, err
+	}
+	return binary.BigEndian.Uint32(head), nil
 }
 
 // AppendFrame appends one packet to dst: a 4-byte big-endian length, then

@@ -1,6 +1,7 @@
 package proto
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -70,18 +71,44 @@ func TestReadFrame(t *testing.T) {
 		{"length only", frame[:4], nil, 100, nil, io.ErrUnexpectedEOF},
 		{"small buf", frame, make([]byte, 2), 100, payload, nil},
 	}
-	for _, tt := range tests {
-		got, err := ReadFrame(bytes.NewReader(tt.in), tt.buf, tt.max)
-		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
-			t.Errorf("%s: err %v, want %v", tt.name, err, tt.wantErr)
-			continue
+	// The same frames from a plain reader and from a *bufio.Reader, whose
+	// length ReadFrame peeks instead of copying.
+	readers := map[string]func([]byte) io.Reader{
+		"plain": func(b []byte) io.Reader { return bytes.NewReader(b) },
+		"bufio": func(b []byte) io.Reader { return bufio.NewReaderSize(bytes.NewReader(b), 16) },
+	}
+	for kind, reader := range readers {
+		for _, tt := range tests {
+			got, err := ReadFrame(reader(tt.in), tt.buf, tt.max)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Errorf("%s %s: err %v, want %v", kind, tt.name, err, tt.wantErr)
+				continue
+			}
+			if tt.wantErr == io.EOF && err != io.EOF {
+				t.Errorf("%s %s: clean EOF is wrapped: %v", kind, tt.name, err)
+			}
+			if !bytes.Equal(got, tt.want) || (tt.want != nil && got == nil) {
+				t.Errorf("%s %s: got %x, want %x", kind, tt.name, got, tt.want)
+			}
 		}
-		if tt.wantErr == io.EOF && err != io.EOF {
-			t.Errorf("%s: clean EOF is wrapped: %v", tt.name, err)
+	}
+}
+
+// TestReadFrameBufferedAllocatesOnce pins the server's read path: a frame
+// read from a *bufio.Reader without a buffer costs one allocation, its
+// payload.
+func TestReadFrameBufferedAllocatesOnce(t *testing.T) {
+	frame := AppendFrame(nil, &RequestHeader{Xid: 1, Type: OpSetData},
+		&SetDataRequest{Path: "/some/path", Data: make([]byte, 100), Version: -1})
+	stream := bytes.Repeat(frame, 200)
+	br := bufio.NewReaderSize(bytes.NewReader(stream), 4096)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := ReadFrame(br, nil, 0); err != nil {
+			t.Fatal(err)
 		}
-		if !bytes.Equal(got, tt.want) || (tt.want != nil && got == nil) {
-			t.Errorf("%s: got %x, want %x", tt.name, got, tt.want)
-		}
+	})
+	if allocs != 1 {
+		t.Errorf("%v allocations per frame, want 1", allocs)
 	}
 }
 

@@ -5,16 +5,28 @@ import (
 	"github.com/zkd-io/zkd/proto"
 )
 
-// frame encodes a length-prefixed reply.
+// frame encodes a length-prefixed reply in one allocation for the common
+// replies (see frameSize).
 func frame(hdr proto.Record, body proto.Record) []byte {
 	var w jute.Writer
-	w.Buf = make([]byte, 4, 64)
+	w.Buf = make([]byte, 4, frameSize(body))
 	hdr.Encode(&w)
 	if body != nil {
 		body.Encode(&w)
 	}
 	w.PutIntAt(0, int32(w.Len()-4))
 	return w.Buf
+}
+
+// frameSize is the capacity frame starts with: the length, the reply
+// header (16 bytes) and a Stat (68 bytes) cover most replies; getData
+// adds its data.
+func frameSize(body proto.Record) int {
+	const base = 4 + 16 + 68 + 12
+	if r, ok := body.(*proto.GetDataResponse); ok {
+		return base + 4 + len(r.Data)
+	}
+	return base
 }
 
 // reply queues a reply on c. A body is sent only when err is OK (multi

@@ -32,6 +32,10 @@ func (s *Server) onConnect(c *conn, req *proto.ConnectRequest, result chan bool)
 	}
 	timeout := s.negotiate(req.TimeOut)
 	if s.leaderless {
+		// A leader may have been found since the last periodic check.
+		s.checkLeader(s.cfg.Now())
+	}
+	if s.leaderless {
 		s.connectReadOnly(c, req, timeout, result)
 		return
 	}

@@ -103,7 +103,15 @@ func newHarnessOn(t *testing.T, ensemble bool) *harness {
 	if ensemble {
 		c := zktest.StartCluster(t, 3, same)
 		c.WaitLeader(10 * time.Second)
-		zkdAddr = c.Followers()[0].Addr
+		f := c.Followers()[0]
+		// WaitLeader counts members that know no leader yet; this one
+		// must know it, or it refuses clients.
+		for deadline := time.Now().Add(10 * time.Second); f.Node().Leader() == 0; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("follower %d learned no leader within 10s", f.ID)
+			}
+		}
+		zkdAddr = f.Addr
 	} else {
 		zkdAddr = zktest.Start(t, same).Addr
 	}

@@ -211,7 +211,7 @@ func (s *Server) connectReadOnly(c *conn, req *proto.ConnectRequest, timeout int
 	} else if sess, ok := s.fsm.Sessions().Get(id); ok && subtle.ConstantTimeCompare(sess.Password, req.Passwd) == 1 {
 		pw = sess.Password
 	} else {
-		s.pushFrame(c, frame(&proto.ConnectResponse{Passwd: make([]byte, 16), HasReadOnly: req.HasReadOnly}, nil))
+		s.pushFrame(c, s.frame(&proto.ConnectResponse{Passwd: make([]byte, 16), HasReadOnly: req.HasReadOnly}, nil))
 		s.closeConn(c)
 		result <- false
 		return
@@ -223,7 +223,7 @@ func (s *Server) connectReadOnly(c *conn, req *proto.ConnectRequest, timeout int
 	c.readOnly = true
 	c.session, c.timeout = id, timeout
 	s.bySession[id] = c
-	s.pushFrame(c, frame(&proto.ConnectResponse{TimeOut: timeout, SessionID: id, Passwd: pw, ReadOnly: true, HasReadOnly: req.HasReadOnly}, nil))
+	s.pushFrame(c, s.frame(&proto.ConnectResponse{TimeOut: timeout, SessionID: id, Passwd: pw, ReadOnly: true, HasReadOnly: req.HasReadOnly}, nil))
 	result <- true
 }
 

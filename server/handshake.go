@@ -64,7 +64,7 @@ func (s *Server) onConnect(c *conn, req *proto.ConnectRequest, result chan bool)
 	sess, ok := s.fsm.Sessions().Get(req.SessionID)
 	if !ok || s.expiring[req.SessionID] || subtle.ConstantTimeCompare(sess.Password, req.Passwd) != 1 {
 		s.log.Info("invalid session on reconnect", "remote", c.remote, "session", hexID(req.SessionID), "known", ok)
-		s.pushFrame(c, frame(&proto.ConnectResponse{Passwd: make([]byte, 16), ReadOnly: false, HasReadOnly: req.HasReadOnly}, nil))
+		s.pushFrame(c, s.frame(&proto.ConnectResponse{Passwd: make([]byte, 16), ReadOnly: false, HasReadOnly: req.HasReadOnly}, nil))
 		s.closeConn(c)
 		result <- false
 		return
@@ -75,7 +75,7 @@ func (s *Server) onConnect(c *conn, req *proto.ConnectRequest, result chan bool)
 	}
 	s.bind(c, req.SessionID, timeout)
 	s.announceMove(c)
-	s.pushFrame(c, frame(&proto.ConnectResponse{TimeOut: timeout, SessionID: req.SessionID, Passwd: sess.Password, HasReadOnly: req.HasReadOnly}, nil))
+	s.pushFrame(c, s.frame(&proto.ConnectResponse{TimeOut: timeout, SessionID: req.SessionID, Passwd: sess.Password, HasReadOnly: req.HasReadOnly}, nil))
 	result <- true
 }
 
@@ -92,7 +92,7 @@ func (s *Server) finishCreate(id int64) {
 	}
 	s.bind(p.c, id, p.timeout)
 	s.own(id, true)
-	s.pushFrame(p.c, frame(&proto.ConnectResponse{TimeOut: p.timeout, SessionID: id, Passwd: p.password, HasReadOnly: p.hasReadOnly}, nil))
+	s.pushFrame(p.c, s.frame(&proto.ConnectResponse{TimeOut: p.timeout, SessionID: id, Passwd: p.password, HasReadOnly: p.hasReadOnly}, nil))
 	p.result <- true
 }
 

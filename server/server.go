@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/zkd-io/zkd/fsm"
+	"github.com/zkd-io/zkd/jute"
 	"github.com/zkd-io/zkd/session"
 	"github.com/zkd-io/zkd/watch"
 )
@@ -21,6 +22,10 @@ type Server struct {
 	fsm   *fsm.FSM
 	repl  Replicator
 	inbox chan func()
+	// fw encodes reply frames (frame); state loop only. A field because
+	// a local jute.Writer escapes through the Record interface: one more
+	// allocation per reply.
+	fw jute.Writer
 
 	ctx       context.Context
 	cancel    context.CancelFunc

@@ -418,11 +418,9 @@ func (n *Node) receivedSnapshot(meta *raftpb.SnapshotMetadata) (server.Committed
 // replicator adapts raftnode to server.Replicator.
 type replicator Node
 
-func (r *replicator) Propose(ctx context.Context, data [][]byte) error {
-	return r.raft.ProposeBatch(ctx, data)
-}
-func (r *replicator) Committed() <-chan []server.Committed { return r.commit }
-func (r *replicator) Applied(index uint64)                 { r.raft.Applied(index) }
+func (r *replicator) Enqueue(data []byte, onFail func(error)) { r.raft.Enqueue(data, onFail) }
+func (r *replicator) Committed() <-chan []server.Committed    { return r.commit }
+func (r *replicator) Applied(index uint64)                    { r.raft.Applied(index) }
 func (r *replicator) ReadIndex(ctx context.Context) (uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

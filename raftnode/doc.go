@@ -34,7 +34,12 @@
 // for the next Ready, so concurrent proposals that arrive while a Ready is
 // being persisted share the next persist, the next append message per
 // follower and the next committed batch. Nothing in the loop forces one
-// Ready per proposal.
+// Ready per proposal. Enqueue is the cheaper way in: it appends to a queue
+// under a mutex and wakes the loop, which proposes everything queued (in
+// MsgProps of up to 1024 entries) whenever it waits for input; nobody
+// waits for the verdict, and a refusal is reported through the entry's
+// callback. The server proposes every write this way, so a write crosses
+// one goroutine boundary (state loop to raft loop) on its way to the log.
 //
 // Timing. The loop calls Tick every Config.TickInterval; ElectionTick and
 // HeartbeatTick are in ticks. PreVote and CheckQuorum are on, so a
@@ -117,7 +122,8 @@
 // on a leader, followers stop hearing heartbeats and elect another leader
 // after the election timeout, which is the intended outcome for a member
 // that cannot keep up. Proposals queue (1024) and then block their callers
-// until ctx ends; nothing blocks forever past its ctx, and Close unblocks
+// until ctx ends (Enqueue's queue is not bounded here: the server bounds
+// it through each connection's requests in flight); nothing blocks forever past its ctx, and Close unblocks
 // everything. Because of this, the goroutine that drains Committed must not
 // wait on the loop (Propose, ReadIndex, Status, ProposeConfChange) unless
 // its ctx has a deadline or another goroutine keeps draining: with the

@@ -16,11 +16,16 @@ import (
 // in one wake-up before it asks raft for a Ready.
 const maxDrain = 512
 
+// maxQueuedBatch bounds the entries of one MsgProp built from Enqueue's
+// queue.
+const maxQueuedBatch = 1024
+
 // loop is the state owned by the raft goroutine: the RawNode and the
 // pending ReadIndex requests. Nothing else touches it; other goroutines
 // reach it through the Node's channels.
 type loop struct {
 	n         *Node
+	spare     []queuedEntry // proposeQueued's buffer for the queue's next entries
 	rn        *raft.RawNode
 	storage   Storage
 	transport Transport
@@ -92,6 +97,8 @@ func (l *loop) run(ctx context.Context) {
 		case p := <-l.n.propc:
 			l.propose(p)
 			l.drainProposals()
+		case <-l.n.queue.wake:
+			l.proposeQueued()
 		case m := <-l.n.recvc:
 			l.step(m)
 			l.drainMessages()
@@ -102,7 +109,13 @@ func (l *loop) run(ctx context.Context) {
 }
 
 // finish records the final status and signals that the loop is gone.
+// Entries still queued by Enqueue are refused.
 func (l *loop) finish() {
+	for _, e := range l.n.queue.close() {
+		if e.onFail != nil {
+			go e.onFail(ErrStopped)
+		}
+	}
 	l.n.final = l.rn.Status()
 	close(l.n.done)
 	close(l.n.commitc)
@@ -259,15 +272,43 @@ func (l *loop) propose(p propRequest) {
 	for i, d := range p.data {
 		ents[i] = &raftpb.Entry{Data: d}
 	}
+	p.errc <- l.stepProposal(ents)
+}
+
+// stepProposal hands ents to raft in one MsgProp.
+func (l *loop) stepProposal(ents []*raftpb.Entry) error {
 	err := l.rn.Step(&raftpb.Message{Type: raftpb.MessageType_MsgProp.Enum(), From: &l.n.id, Entries: ents})
 	switch {
 	case err == nil:
+		return nil
 	case errors.Is(err, raft.ErrProposalDropped) && l.n.Leader() == 0:
-		err = ErrNoLeader
+		return ErrNoLeader
 	default:
-		err = fmt.Errorf("propose: %w", err)
+		return fmt.Errorf("propose: %w", err)
 	}
-	p.errc <- err
+}
+
+// proposeQueued takes every entry Enqueue queued and proposes them in
+// order, maxQueuedBatch to a MsgProp; a refused MsgProp fails its entries.
+func (l *loop) proposeQueued() {
+	queued := l.n.queue.take(l.spare)
+	for start := 0; start < len(queued); start += maxQueuedBatch {
+		batch := queued[start:min(start+maxQueuedBatch, len(queued))]
+		// A fresh slice each time: raft keeps the entries it accepts.
+		ents := make([]*raftpb.Entry, len(batch))
+		for i := range batch {
+			ents[i] = &raftpb.Entry{Data: batch[i].data}
+		}
+		if err := l.stepProposal(ents); err != nil {
+			for i := range batch {
+				if f := batch[i].onFail; f != nil {
+					f(err)
+				}
+			}
+		}
+	}
+	clear(queued)
+	l.spare = queued
 }
 
 func (l *loop) proposeConfChange(cc raftpb.ConfChangeI) error {

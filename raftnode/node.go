@@ -40,6 +40,7 @@ type Node struct {
 	g   *group
 
 	propc   chan propRequest
+	queue   entryQueue // Enqueue's entries
 	recvc   chan *raftpb.Message
 	funcc   chan func(l *loop)
 	commitc chan Batch
@@ -60,6 +61,55 @@ type Node struct {
 	applied appliedTracker
 	readSeq atomic.Uint64
 	closed  atomic.Bool
+}
+
+// entryQueue holds Enqueue's entries until the loop takes them.
+type entryQueue struct {
+	mu      sync.Mutex
+	entries []queuedEntry
+	closed  bool          // the loop has stopped: add refuses
+	wake    chan struct{} // buffered 1: "entries is not empty"
+}
+
+type queuedEntry struct {
+	data   []byte
+	onFail func(error)
+}
+
+// add queues e and wakes the loop; false once the loop has stopped.
+func (q *entryQueue) add(e queuedEntry) bool {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return false
+	}
+	q.entries = append(q.entries, e)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// take returns the queued entries in order and empties the queue, whose
+// next entries go to spare (a slice take returned before, now unused).
+func (q *entryQueue) take(spare []queuedEntry) []queuedEntry {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := q.entries
+	q.entries = spare[:0]
+	return out
+}
+
+// close refuses further entries and returns those still queued.
+func (q *entryQueue) close() []queuedEntry {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	out := q.entries
+	q.entries = nil
+	return out
 }
 
 type propRequest struct {
@@ -105,6 +155,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		log:     cfg.Logger,
 		g:       newGroup(),
 		propc:   make(chan propRequest, proposeBuffer),
+		queue:   entryQueue{wake: make(chan struct{}, 1)},
 		recvc:   make(chan *raftpb.Message, recvBuffer),
 		funcc:   make(chan func(l *loop), funcBuffer),
 		commitc: make(chan Batch, commitBuffer),
@@ -185,6 +236,24 @@ func (n *Node) ProposeBatch(ctx context.Context, data [][]byte) error {
 		return ctx.Err()
 	case <-n.done:
 		return ErrStopped
+	}
+}
+
+// Enqueue queues one entry for the log, after every entry enqueued
+// before it, and returns at once: it never blocks, whatever the loop is
+// doing. The loop takes everything queued whenever it waits for input, so
+// the entries that arrive during a persist share the next one (one
+// append, one fsync, one message per follower), as with ProposeBatch, but
+// without a goroutine waiting on each batch. If the log refuses the entry
+// (no leader, stopping), onFail (when not nil) is called with the error
+// from the loop's goroutine, or from a goroutine of its own once the
+// loop has stopped; it must not block. Accepted entries come out of
+// Committed like any other.
+func (n *Node) Enqueue(data []byte, onFail func(error)) {
+	if !n.queue.add(queuedEntry{data: data, onFail: onFail}) {
+		if onFail != nil {
+			go onFail(ErrStopped)
+		}
 	}
 }
 

@@ -22,10 +22,12 @@ type Committed struct {
 
 // Replicator is what the server needs from the replication layer.
 type Replicator interface {
-	// Propose hands encoded fsm entries to the log, in order and all
-	// together (one append, one fsync). It returns once they are accepted,
-	// not when they are committed; an error means none was.
-	Propose(ctx context.Context, data [][]byte) error
+	// Enqueue queues an encoded fsm entry for the log, in order with the
+	// entries queued before it, and never blocks; entries queued while the
+	// log persists earlier ones share its next append and fsync. If the
+	// log refuses the entry, onFail (when not nil) is called with the
+	// error, from any goroutine.
+	Enqueue(data []byte, onFail func(error))
 	// Committed delivers committed entries in log order.
 	Committed() <-chan []Committed
 	// Applied reports the highest index the state loop has applied.

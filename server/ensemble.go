@@ -68,7 +68,7 @@ func (s *Server) announceMove(c *conn) {
 	}
 	c.movesAhead++
 	e := fsm.Entry{Type: fsm.EntryMoveSession, Session: c.session, Time: s.nowMs(), Owner: s.cfg.ServerID, Conn: int64(c.id)}
-	s.proposer.add(proposal{data: e.Marshal(nil), onFail: func(error) { c.movesAhead-- }})
+	s.propose(proposal{data: e.Marshal(nil), onFail: func(error) { c.movesAhead-- }})
 }
 
 // own records whether this server serves session id as far as the log
@@ -120,7 +120,7 @@ func (s *Server) proposeMembership() {
 	}
 	s.membershipProposed = true
 	e := fsm.Entry{Type: fsm.EntryConfig, Time: s.nowMs(), Body: s.cfg.Membership}
-	s.proposer.add(proposal{data: e.Marshal(nil), onFail: func(error) { s.membershipProposed = false }})
+	s.propose(proposal{data: e.Marshal(nil), onFail: func(error) { s.membershipProposed = false }})
 }
 
 // membershipChanged tells the node about a new /zookeeper/config.

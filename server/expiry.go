@@ -38,7 +38,7 @@ func (s *Server) onTick() {
 		s.log.Info("session expired", "session", hexID(id))
 		s.expiring[id] = true
 		e := fsm.Entry{Type: fsm.EntryCloseSession, Session: id, Time: now.UnixMilli()}
-		s.proposer.add(proposal{data: e.Marshal(nil), onFail: func(error) {
+		s.propose(proposal{data: e.Marshal(nil), onFail: func(error) {
 			delete(s.expiring, id)
 		}})
 	}
@@ -88,5 +88,5 @@ func (s *Server) reap(now time.Time) {
 		return
 	}
 	e := fsm.Entry{Type: fsm.EntryReap, Time: nowMs, Paths: paths}
-	s.proposer.add(proposal{data: e.Marshal(nil)})
+	s.propose(proposal{data: e.Marshal(nil)})
 }

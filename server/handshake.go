@@ -52,7 +52,7 @@ func (s *Server) onConnect(c *conn, req *proto.ConnectRequest, result chan bool)
 		_, _ = rand.Read(pw)
 		s.pending[id] = &pendingConnect{c: c, timeout: timeout, password: pw, hasReadOnly: req.HasReadOnly, result: result, proposed: s.cfg.Now()}
 		e := fsm.Entry{Type: fsm.EntryCreateSession, Session: id, Time: s.nowMs(), Timeout: timeout, Password: pw}
-		s.proposer.add(proposal{data: e.Marshal(nil), onFail: func(error) {
+		s.propose(proposal{data: e.Marshal(nil), onFail: func(error) {
 			if p := s.pending[id]; p != nil {
 				delete(s.pending, id)
 				s.closeConn(p.c)

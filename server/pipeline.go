@@ -139,7 +139,7 @@ func (s *Server) startWrite(c *conn, r *request) {
 	}
 	r.proposed = s.cfg.Now()
 	c.inflight = append(c.inflight, r)
-	s.proposer.add(proposal{data: e.Marshal(nil), onFail: func(err error) {
+	s.propose(proposal{data: e.Marshal(nil), onFail: func(err error) {
 		// The log refused the write: the client cannot know whether it
 		// happened, which is exactly ConnectionLoss. Close the connection.
 		if !c.closed {

@@ -72,7 +72,6 @@ type Server struct {
 	owned map[int64]bool
 	// membershipProposed: this leader proposed the initial membership.
 	membershipProposed bool
-	proposer           *proposer
 	syncs              []*syncWait
 	applied            uint64
 	stats              latencyStats
@@ -129,20 +128,18 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.appliedIdx.Store(cfg.Applied)
 	s.snap.lastIndex = cfg.Applied
-	s.proposer = newProposer(s)
 	return s, nil
 }
 
 // Addr returns the listener's address.
 func (s *Server) Addr() net.Addr { return s.cfg.Listener.Addr() }
 
-// Start runs the state loop and the proposer: committed entries are
+// Start runs the state loop: committed entries are
 // applied from here on, before any client is accepted. Serve calls it if
 // the caller did not.
 func (s *Server) Start() {
 	s.startOnce.Do(func() {
 		s.goFunc(s.run)
-		s.goFunc(s.proposer.run)
 		s.post(s.membershipChanged)
 	})
 }

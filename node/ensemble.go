@@ -175,6 +175,10 @@ func (n *Node) BlockPeer(id uint64, blocked bool) {
 	}
 }
 
+// handOverTimeout bounds the leadership hand-over of Shutdown: with an
+// up-to-date follower it takes about one round trip.
+const handOverTimeout = 5 * time.Second
+
 // Shutdown stops the node gracefully: a leader of an ensemble first hands
 // leadership to its most up-to-date follower (raft's leadership transfer)
 // and waits, within ctx, until that follower leads; then, still within
@@ -184,7 +188,13 @@ func (n *Node) BlockPeer(id uint64, blocked bool) {
 // their clients see ConnectionLoss when the connection closes.
 func (n *Node) Shutdown(ctx context.Context) error {
 	if n.ens != nil && n.raft.IsLeader() {
-		if to, err := n.raft.HandOver(ctx, 0); err != nil {
+		// Bounded on its own, so that a hand-over that cannot happen (a
+		// leader stuck persisting to a full disk, say) leaves the rest of
+		// ctx to the snapshot and the close.
+		hctx, cancel := context.WithTimeout(ctx, handOverTimeout)
+		to, err := n.raft.HandOver(hctx, 0)
+		cancel()
+		if err != nil {
 			n.log.Warn("leadership hand-over failed; stopping anyway", "err", err)
 		} else {
 			n.log.Info("handed leadership over", "to", to)

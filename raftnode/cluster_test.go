@@ -2,6 +2,7 @@ package raftnode
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -199,5 +200,112 @@ func TestThreeMembersCommitProposalsMadeOnFollower(t *testing.T) {
 	}
 	if err := nodes[follower].WaitApplied(ctx, idx); err != nil {
 		t.Fatalf("wait applied on follower: %v", err)
+	}
+}
+
+// TestLeaderSendsWhilePersisting: the leader's appends reach the
+// followers, which persist them, while the leader is still persisting the
+// same entries; everything commits everywhere once it is done.
+func TestLeaderSendsWhilePersisting(t *testing.T) {
+	ids := []uint64{1, 2, 3}
+	net := newRouter(ids)
+	t.Cleanup(net.close)
+	nodes := map[uint64]*Node{}
+	stores := map[uint64]*gatedStorage{}
+	recs := map[uint64]*recorder{}
+	for _, id := range ids {
+		// Each member holds only the Save of its own gate entry.
+		st := newGatedStorage(t, fmt.Sprintf("gate-%d", id))
+		n, err := Start(testCtx(t, 5*time.Second), Config{
+			ID: id, Peers: ids, Transport: net.transport(), TickInterval: 10 * time.Millisecond, Storage: st,
+		})
+		if err != nil {
+			t.Fatalf("start %d: %v", id, err)
+		}
+		t.Cleanup(func() { n.Close() })
+		t.Cleanup(st.open) // runs before Close (LIFO): never leave a loop stuck in Save
+		nodes[id], stores[id], recs[id] = n, st, record(n, true)
+		net.attach(id, n)
+	}
+	var leader uint64
+	waitFor(t, "a leader known to all", 500, func() bool {
+		leader = nodes[1].Leader()
+		if leader == 0 || !nodes[leader].IsLeader() {
+			return false
+		}
+		for _, n := range nodes {
+			if n.Leader() != leader {
+				return false
+			}
+		}
+		return true
+	})
+	ctx := testCtx(t, 10*time.Second)
+	before, _ := stores[leader].LastIndex()
+	gate := fmt.Sprintf("gate-%d", leader)
+	if err := nodes[leader].Propose(ctx, []byte(gate)); err != nil {
+		t.Fatalf("propose: %v", err)
+	}
+	<-stores[leader].entered // the leader is persisting the entry, and stays there
+	for _, id := range ids {
+		if id == leader {
+			continue
+		}
+		waitFor(t, fmt.Sprintf("follower %d to persist the entry the leader is still persisting", id), 500, func() bool {
+			last, _ := stores[id].LastIndex()
+			return last > before
+		})
+	}
+	if got := recs[leader].normalData(); slices.Contains(got, gate) {
+		t.Fatalf("the leader handed out %q before persisting it", gate)
+	}
+	stores[leader].open()
+	for _, id := range ids {
+		waitFor(t, fmt.Sprintf("member %d to commit", id), 500, func() bool {
+			return slices.Contains(recs[id].normalData(), gate)
+		})
+	}
+}
+
+// TestHandOverGivesUpWhenLoopIsStuck: a leader whose loop cannot answer
+// (stuck persisting, as on a full disk) fails HandOver when ctx ends
+// instead of hanging its caller, a shutdown.
+func TestHandOverGivesUpWhenLoopIsStuck(t *testing.T) {
+	ids := []uint64{1, 2, 3}
+	net := newRouter(ids)
+	t.Cleanup(net.close)
+	nodes := map[uint64]*Node{}
+	stores := map[uint64]*gatedStorage{}
+	for _, id := range ids {
+		st := newGatedStorage(t, fmt.Sprintf("gate-%d", id))
+		n, err := Start(testCtx(t, 5*time.Second), Config{
+			ID: id, Peers: ids, Transport: net.transport(), TickInterval: 10 * time.Millisecond, Storage: st,
+		})
+		if err != nil {
+			t.Fatalf("start %d: %v", id, err)
+		}
+		t.Cleanup(func() { n.Close() })
+		t.Cleanup(st.open) // runs before Close (LIFO): never leave a loop stuck in Save
+		nodes[id], stores[id] = n, st
+		record(n, false)
+		net.attach(id, n)
+	}
+	var leader uint64
+	waitFor(t, "a leader", 500, func() bool {
+		leader = nodes[1].Leader()
+		return leader != 0 && nodes[leader].IsLeader()
+	})
+	if err := nodes[leader].Propose(testCtx(t, 5*time.Second), fmt.Appendf(nil, "gate-%d", leader)); err != nil {
+		t.Fatalf("propose: %v", err)
+	}
+	<-stores[leader].entered
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := nodes[leader].HandOver(ctx, 0); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("HandOver with the loop stuck = %v, want deadline exceeded", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("HandOver took %v to give up", took)
 	}
 }

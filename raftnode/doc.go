@@ -19,7 +19,12 @@
 //     Storage.Save(hardState, entries), if either is non-empty. Save
 //     returns only once they are durable.
 //  3. Send: Transport.Send(messages) — after step 2, so no vote or append
-//     acknowledgement leaves before the state it promises is durable.
+//     acknowledgement leaves before the state it promises is durable. A
+//     leader whose Ready changes neither term nor vote sends before step 2
+//     instead: its appends reach the followers while it persists the same
+//     entries (Raft thesis 10.2.1, as etcd does). A commit still needs a
+//     quorum of durable copies: the leader's own counts once its persist
+//     returns, and the loop hands nothing to the consumer before that.
 //  4. ReadStates resolve their ReadIndex callers.
 //  5. Committed entries: conf changes among them are applied to raft
 //     (ApplyConfChange), then the whole batch goes to the Committed

@@ -24,13 +24,16 @@ const maxQueuedBatch = 1024
 // pending ReadIndex requests. Nothing else touches it; other goroutines
 // reach it through the Node's channels.
 type loop struct {
-	n         *Node
-	spare     []queuedEntry // proposeQueued's buffer for the queue's next entries
-	rn        *raft.RawNode
-	storage   Storage
-	transport Transport
-	log       *slog.Logger
-	tick      time.Duration
+	// term and vote as last persisted: a Ready that changes neither may
+	// send a leader's messages before its entries are durable.
+	term, vote uint64
+	n          *Node
+	spare      []queuedEntry // proposeQueued's buffer for the queue's next entries
+	rn         *raft.RawNode
+	storage    Storage
+	transport  Transport
+	log        *slog.Logger
+	tick       time.Duration
 
 	reads      map[string]*readRequest // pending ReadIndex by request context
 	retryTicks int                     // re-issue pending reads this often
@@ -122,8 +125,9 @@ func (l *loop) finish() {
 }
 
 // handleReady processes one Ready in the order raft's doc.go prescribes:
-// persist (snapshot, then HardState and entries), send messages, hand the
-// installed snapshot and the committed entries to the consumer, Advance.
+// persist (snapshot, then HardState and entries), send messages (a leader
+// sends first, see doc.go), hand the installed snapshot and the committed
+// entries to the consumer, Advance.
 func (l *loop) handleReady(ctx context.Context) error {
 	rd := l.rn.Ready()
 	if rd.SoftState != nil {
@@ -139,13 +143,25 @@ func (l *loop) handleReady(ctx context.Context) error {
 		l.confState = installed.GetConfState() // raft restored it already
 		l.log.Info("installed snapshot from the leader", "index", installed.GetIndex(), "term", installed.GetTerm())
 	}
+	// A leader sends before persisting, so that its followers write the
+	// same entries while it does (Raft thesis 10.2.1; etcd raft's doc.go:
+	// messages may go out while the entries of their own Ready are being
+	// persisted, once the latest term and vote are durable). Its own
+	// acknowledgement of the entries still waits for the persist (Advance),
+	// so a commit needs them durable on the leader too.
+	early := installed == nil && l.n.isLeader.Load() && !l.termOrVoteChanges(rd.HardState)
+	if early && len(rd.Messages) > 0 && l.transport != nil {
+		l.transport.Send(rd.Messages)
+	}
 	if !raft.IsEmptyHardState(rd.HardState) || len(rd.Entries) > 0 {
 		if err := l.save(ctx, rd.HardState, rd.Entries); err != nil {
 			return fmt.Errorf("persist entries: %w", err)
 		}
+		if !raft.IsEmptyHardState(rd.HardState) {
+			l.term, l.vote = rd.HardState.GetTerm(), rd.HardState.GetVote()
+		}
 	}
-
-	if len(rd.Messages) > 0 && l.transport != nil {
+	if !early && len(rd.Messages) > 0 && l.transport != nil {
 		l.transport.Send(rd.Messages)
 	}
 
@@ -171,6 +187,12 @@ func (l *loop) handleReady(ctx context.Context) error {
 
 	l.rn.Advance(rd)
 	return nil
+}
+
+// termOrVoteChanges reports whether persisting hs changes the term or the
+// vote.
+func (l *loop) termOrVoteChanges(hs *raftpb.HardState) bool {
+	return !raft.IsEmptyHardState(hs) && (hs.GetTerm() != l.term || hs.GetVote() != l.vote)
 }
 
 // Backoff between retries of a temporarily failing Save.

@@ -163,11 +163,12 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		stateCh: make(chan struct{}),
 	}
 	n.readSeq.Store(uint64(time.Now().UnixNano()))
-	_, cs, err := cfg.Storage.InitialState()
+	hs, cs, err := cfg.Storage.InitialState()
 	if err != nil {
 		return nil, fmt.Errorf("read storage: %w", err)
 	}
 	l := newLoop(n, rn, cfg, cs)
+	l.term, l.vote = hs.GetTerm(), hs.GetVote()
 	n.g.Go(l.run)
 
 	if cfg.standalone() && !cfg.NoLeaderWait {
@@ -338,15 +339,28 @@ func (n *Node) Leader() uint64 { return n.lead.Load() }
 // it returns the status taken as the loop exited. Its Applied is raft's
 // view (entries handed to Committed), not AppliedIndex.
 func (n *Node) Status() raft.Status {
+	st, _ := n.StatusContext(context.Background())
+	return st
+}
+
+// StatusContext is Status that gives up when ctx ends (the loop may be
+// busy for long: persisting to a full disk, it retries until space
+// returns), with ctx's error.
+func (n *Node) StatusContext(ctx context.Context) (raft.Status, error) {
 	res := make(chan raft.Status, 1)
-	if err := n.do(context.Background(), func(l *loop) { res <- l.rn.Status() }); err != nil {
-		return n.final
+	if err := n.do(ctx, func(l *loop) { res <- l.rn.Status() }); err != nil {
+		if ctx.Err() != nil {
+			return raft.Status{}, ctx.Err()
+		}
+		return n.final, nil
 	}
 	select {
 	case s := <-res:
-		return s
+		return s, nil
 	case <-n.done:
-		return n.final
+		return n.final, nil
+	case <-ctx.Done():
+		return raft.Status{}, ctx.Err()
 	}
 }
 

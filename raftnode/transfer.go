@@ -20,7 +20,10 @@ var ErrNoTransferee = errors.New("raftnode: no up-to-date voter to hand leadersh
 // group is without a leader for about one round trip instead of an
 // election timeout. It returns the new leader's id.
 func (n *Node) HandOver(ctx context.Context, to uint64) (uint64, error) {
-	st := n.Status()
+	st, err := n.StatusContext(ctx)
+	if err != nil {
+		return 0, err
+	}
 	if st.RaftState != raft.StateLeader {
 		return 0, errors.New("raftnode: hand over: not the leader")
 	}

@@ -203,66 +203,87 @@ func TestThreeMembersCommitProposalsMadeOnFollower(t *testing.T) {
 	}
 }
 
-// TestLeaderSendsWhilePersisting: the leader's appends reach the
-// followers, which persist them, while the leader is still persisting the
-// same entries; everything commits everywhere once it is done.
-func TestLeaderSendsWhilePersisting(t *testing.T) {
-	ids := []uint64{1, 2, 3}
-	net := newRouter(ids)
+// gatedCluster is three members over a router, each on a gatedStorage
+// that holds only the Save of the entry "gate-<its id>", with a leader
+// every member knows.
+type gatedCluster struct {
+	ids    []uint64
+	nodes  map[uint64]*Node
+	stores map[uint64]*gatedStorage
+	recs   map[uint64]*recorder
+	leader uint64
+}
+
+func startGatedCluster(t *testing.T) *gatedCluster {
+	t.Helper()
+	c := &gatedCluster{ids: []uint64{1, 2, 3}, nodes: map[uint64]*Node{},
+		stores: map[uint64]*gatedStorage{}, recs: map[uint64]*recorder{}}
+	net := newRouter(c.ids)
 	t.Cleanup(net.close)
-	nodes := map[uint64]*Node{}
-	stores := map[uint64]*gatedStorage{}
-	recs := map[uint64]*recorder{}
-	for _, id := range ids {
-		// Each member holds only the Save of its own gate entry.
+	for _, id := range c.ids {
 		st := newGatedStorage(t, fmt.Sprintf("gate-%d", id))
 		n, err := Start(testCtx(t, 5*time.Second), Config{
-			ID: id, Peers: ids, Transport: net.transport(), TickInterval: 10 * time.Millisecond, Storage: st,
+			ID: id, Peers: c.ids, Transport: net.transport(), TickInterval: 10 * time.Millisecond, Storage: st,
 		})
 		if err != nil {
 			t.Fatalf("start %d: %v", id, err)
 		}
 		t.Cleanup(func() { n.Close() })
 		t.Cleanup(st.open) // runs before Close (LIFO): never leave a loop stuck in Save
-		nodes[id], stores[id], recs[id] = n, st, record(n, true)
+		c.nodes[id], c.stores[id], c.recs[id] = n, st, record(n, true)
 		net.attach(id, n)
 	}
-	var leader uint64
 	waitFor(t, "a leader known to all", 500, func() bool {
-		leader = nodes[1].Leader()
-		if leader == 0 || !nodes[leader].IsLeader() {
+		c.leader = c.nodes[1].Leader()
+		if c.leader == 0 || !c.nodes[c.leader].IsLeader() {
 			return false
 		}
-		for _, n := range nodes {
-			if n.Leader() != leader {
+		for _, n := range c.nodes {
+			if n.Leader() != c.leader {
 				return false
 			}
 		}
 		return true
 	})
-	ctx := testCtx(t, 10*time.Second)
-	before, _ := stores[leader].LastIndex()
-	gate := fmt.Sprintf("gate-%d", leader)
-	if err := nodes[leader].Propose(ctx, []byte(gate)); err != nil {
+	return c
+}
+
+// holdLeader proposes the leader's gate entry and returns once the leader
+// is persisting it, where it stays until its store is opened.
+func (c *gatedCluster) holdLeader(t *testing.T) string {
+	t.Helper()
+	gate := fmt.Sprintf("gate-%d", c.leader)
+	if err := c.nodes[c.leader].Propose(testCtx(t, 5*time.Second), []byte(gate)); err != nil {
 		t.Fatalf("propose: %v", err)
 	}
-	<-stores[leader].entered // the leader is persisting the entry, and stays there
-	for _, id := range ids {
+	<-c.stores[c.leader].entered
+	return gate
+}
+
+// TestLeaderSendsWhilePersisting: the leader's appends reach the
+// followers, which persist them, while the leader is still persisting the
+// same entries; everything commits everywhere once it is done.
+func TestLeaderSendsWhilePersisting(t *testing.T) {
+	c := startGatedCluster(t)
+	leader := c.leader
+	before, _ := c.stores[leader].LastIndex()
+	gate := c.holdLeader(t)
+	for _, id := range c.ids {
 		if id == leader {
 			continue
 		}
 		waitFor(t, fmt.Sprintf("follower %d to persist the entry the leader is still persisting", id), 500, func() bool {
-			last, _ := stores[id].LastIndex()
+			last, _ := c.stores[id].LastIndex()
 			return last > before
 		})
 	}
-	if got := recs[leader].normalData(); slices.Contains(got, gate) {
+	if got := c.recs[leader].normalData(); slices.Contains(got, gate) {
 		t.Fatalf("the leader handed out %q before persisting it", gate)
 	}
-	stores[leader].open()
-	for _, id := range ids {
+	c.stores[leader].open()
+	for _, id := range c.ids {
 		waitFor(t, fmt.Sprintf("member %d to commit", id), 500, func() bool {
-			return slices.Contains(recs[id].normalData(), gate)
+			return slices.Contains(c.recs[id].normalData(), gate)
 		})
 	}
 }
@@ -271,38 +292,12 @@ func TestLeaderSendsWhilePersisting(t *testing.T) {
 // (stuck persisting, as on a full disk) fails HandOver when ctx ends
 // instead of hanging its caller, a shutdown.
 func TestHandOverGivesUpWhenLoopIsStuck(t *testing.T) {
-	ids := []uint64{1, 2, 3}
-	net := newRouter(ids)
-	t.Cleanup(net.close)
-	nodes := map[uint64]*Node{}
-	stores := map[uint64]*gatedStorage{}
-	for _, id := range ids {
-		st := newGatedStorage(t, fmt.Sprintf("gate-%d", id))
-		n, err := Start(testCtx(t, 5*time.Second), Config{
-			ID: id, Peers: ids, Transport: net.transport(), TickInterval: 10 * time.Millisecond, Storage: st,
-		})
-		if err != nil {
-			t.Fatalf("start %d: %v", id, err)
-		}
-		t.Cleanup(func() { n.Close() })
-		t.Cleanup(st.open) // runs before Close (LIFO): never leave a loop stuck in Save
-		nodes[id], stores[id] = n, st
-		record(n, false)
-		net.attach(id, n)
-	}
-	var leader uint64
-	waitFor(t, "a leader", 500, func() bool {
-		leader = nodes[1].Leader()
-		return leader != 0 && nodes[leader].IsLeader()
-	})
-	if err := nodes[leader].Propose(testCtx(t, 5*time.Second), fmt.Appendf(nil, "gate-%d", leader)); err != nil {
-		t.Fatalf("propose: %v", err)
-	}
-	<-stores[leader].entered
+	c := startGatedCluster(t)
+	c.holdLeader(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if _, err := nodes[leader].HandOver(ctx, 0); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := c.nodes[c.leader].HandOver(ctx, 0); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("HandOver with the loop stuck = %v, want deadline exceeded", err)
 	}
 	if took := time.Since(start); took > 2*time.Second {

@@ -43,38 +43,55 @@ func BenchmarkCreate1M(b *testing.B) {
 	runtime.KeepAlive(tr)
 }
 
-// bigTreeSnapshot encodes a tree of n znodes of 100 data bytes (OPEN ACL,
-// persistent) in the shape of bench/bigtree.sh: all under /zkbench-big
-// when flat, else spread over a 3-level tree /a%d/b%d/c%d of fanout
-// cbrt(n). It returns the snapshot and its node count.
-func bigTreeSnapshot(b *testing.B, n int, flat bool) ([]byte, int) {
-	b.Helper()
-	tr := New()
-	data := make([]byte, 100)
-	zxid := int64(1)
-	create := func(path string, d []byte) {
-		tr.Create(path, d, open, 0, zxid, zxid)
-		zxid++
-	}
+// bigTreePaths lists the znodes of a tree of n leaves in the shape of
+// bench/bigtree.sh: all under /zkbench-big when flat, else spread over a
+// 3-level tree /a%d/b%d/c%d of fanout cbrt(n). Parents come first, each
+// before its children.
+func bigTreePaths(n int, flat bool) (parents, leaves []string) {
 	if flat {
-		create("/zkbench-big", nil)
+		parents = []string{"/zkbench-big"}
 		for i := range n {
-			create(fmt.Sprintf("/zkbench-big/n%07d", i), data)
+			leaves = append(leaves, fmt.Sprintf("/zkbench-big/n%07d", i))
 		}
-	} else {
-		fan := int(math.Round(math.Cbrt(float64(n))))
-		for i := range fan {
-			a := "/a" + strconv.Itoa(i)
-			create(a, nil)
-			for j := range fan {
-				ab := a + "/b" + strconv.Itoa(j)
-				create(ab, nil)
-				for k := range fan {
-					create(ab+"/c"+strconv.Itoa(k), data)
-				}
+		return parents, leaves
+	}
+	fan := int(math.Round(math.Cbrt(float64(n))))
+	for i := range fan {
+		a := "/a" + strconv.Itoa(i)
+		parents = append(parents, a)
+		for j := range fan {
+			ab := a + "/b" + strconv.Itoa(j)
+			parents = append(parents, ab)
+			for k := range fan {
+				leaves = append(leaves, ab+"/c"+strconv.Itoa(k))
 			}
 		}
 	}
+	return parents, leaves
+}
+
+// bigTree creates the parents of bigTreePaths (no data), then its leaves
+// (100 data bytes, OPEN ACL, persistent) in the given order.
+func bigTree(parents, leaves []string) *Tree {
+	tr := New()
+	data := make([]byte, 100)
+	zxid := int64(1)
+	for _, p := range parents {
+		tr.Create(p, nil, open, 0, zxid, zxid)
+		zxid++
+	}
+	for _, p := range leaves {
+		tr.Create(p, data, open, 0, zxid, zxid)
+		zxid++
+	}
+	return tr
+}
+
+// bigTreeSnapshot encodes the tree of bigTreePaths with its leaves created
+// in order, and returns the snapshot and its node count.
+func bigTreeSnapshot(b *testing.B, n int, flat bool) ([]byte, int) {
+	b.Helper()
+	tr := bigTree(bigTreePaths(n, flat))
 	var buf bytes.Buffer
 	if err := tr.EncodeSnapshot(&buf); err != nil {
 		b.Fatal(err)
@@ -154,41 +171,13 @@ func BenchmarkEncodeFrozen1M(b *testing.B) {
 	}
 }
 
-// shuffledTree is the tree of bigTreeSnapshot with the leaves created in a
+// shuffledTree is the tree of bigTreePaths with the leaves created in a
 // random order (seeded), so that children lists are not already sorted as
 // a decoded snapshot's are.
 func shuffledTree(n int, flat bool) (*Tree, int) {
-	tr := New()
-	data := make([]byte, 100)
-	zxid := int64(1)
-	create := func(path string, d []byte) {
-		tr.Create(path, d, open, 0, zxid, zxid)
-		zxid++
-	}
-	var leaves []string
-	if flat {
-		create("/zkbench-big", nil)
-		for i := range n {
-			leaves = append(leaves, fmt.Sprintf("/zkbench-big/n%07d", i))
-		}
-	} else {
-		fan := int(math.Round(math.Cbrt(float64(n))))
-		for i := range fan {
-			a := "/a" + strconv.Itoa(i)
-			create(a, nil)
-			for j := range fan {
-				ab := a + "/b" + strconv.Itoa(j)
-				create(ab, nil)
-				for k := range fan {
-					leaves = append(leaves, ab+"/c"+strconv.Itoa(k))
-				}
-			}
-		}
-	}
+	parents, leaves := bigTreePaths(n, flat)
 	rng := rand.New(rand.NewPCG(1, 2))
 	rng.Shuffle(len(leaves), func(i, j int) { leaves[i], leaves[j] = leaves[j], leaves[i] })
-	for _, p := range leaves {
-		create(p, data)
-	}
+	tr := bigTree(parents, leaves)
 	return tr, tr.NodeCount()
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zkd-io/zkd/config"
+	"github.com/zkd-io/zkd/jute"
 	"github.com/zkd-io/zkd/proto"
 	"github.com/zkd-io/zkd/zktest"
 )
@@ -112,11 +113,44 @@ func newHarnessOn(t *testing.T, ensemble bool) *harness {
 			}
 		}
 		zkdAddr = f.Addr
+		awaitInitialConfig(t, zkdAddr)
 	} else {
 		zkdAddr = zktest.Start(t, same).Addr
 	}
 	t.Logf("servers up in %v: zookeeper %s, zkd %s (ensemble %v)", time.Since(start).Round(time.Millisecond), zk.Addr, zkdAddr, ensemble)
 	return &harness{t: t, zk: Server{Name: "zookeeper", Addr: zk.Addr}, zkd: Server{Name: "zkd", Addr: zkdAddr}, sessions: 3}
+}
+
+// awaitInitialConfig waits until the member at addr serves the
+// /zookeeper/config its first leader records in the log on one of its
+// first ticks: if that entry were applied during a run, it would be a
+// transaction the run cannot see, and the next reply's zxid would run
+// ahead of ZooKeeper's.
+func awaitInitialConfig(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, _, err := dial(addr, 0, nil, 0, normalTimeout, 5*time.Second)
+		if err == nil {
+			h, body, err := c.call(proto.OpGetData, &proto.GetDataRequest{Path: "/zookeeper/config"})
+			var resp proto.GetDataResponse
+			ok := err == nil && h.Err == proto.OK
+			if ok {
+				r := jute.NewReader(body)
+				resp.Decode(r)
+				ok = r.Err() == nil && len(resp.Data) > 0
+			}
+			_, _, _ = c.call(proto.OpCloseSession, nil)
+			c.close()
+			if ok {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s served no /zookeeper/config within 10s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // result is one differential run.

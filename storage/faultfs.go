@@ -40,6 +40,9 @@ type FaultFS struct {
 	// syncFail counts down fsyncs (file and directory) to the one that
 	// fails; 0 means no failure is armed.
 	syncFail int
+	// syncFailPath, when set, fails the next fsync of that file or
+	// directory only (FailSyncOf).
+	syncFailPath string
 	// space is the number of bytes files may still grow by; negative
 	// means unlimited.
 	space int64
@@ -117,6 +120,15 @@ func (f *FaultFS) SetHook(fn func(Point)) {
 func (f *FaultFS) FailSync(n int) {
 	f.mu.Lock()
 	f.syncFail = max(n, 0)
+	f.mu.Unlock()
+}
+
+// FailSyncOf makes the next fsync of path (a file's Sync or a SyncDir of
+// that directory) fail with EIO; fsyncs of other paths go on normally.
+// Unlike FailSync it cannot be taken by another goroutine's fsync.
+func (f *FaultFS) FailSyncOf(path string) {
+	f.mu.Lock()
+	f.syncFailPath = path
 	f.mu.Unlock()
 }
 
@@ -484,7 +496,7 @@ func (f *FaultFS) syncDir(dir string) error {
 	if !ok {
 		return &fs.PathError{Op: "fsync", Path: dir, Err: fs.ErrNotExist}
 	}
-	if f.failThisSync() {
+	if f.failThisSync(dir) {
 		return &fs.PathError{Op: "fsync", Path: dir, Err: syscall.EIO}
 	}
 	applyDirOps(d.durable, d.pending)
@@ -492,8 +504,13 @@ func (f *FaultFS) syncDir(dir string) error {
 	return nil
 }
 
-// failThisSync counts one fsync against FailSync; the caller holds mu.
-func (f *FaultFS) failThisSync() bool {
+// failThisSync counts one fsync of path against FailSync and FailSyncOf;
+// the caller holds mu.
+func (f *FaultFS) failThisSync(path string) bool {
+	if f.syncFailPath != "" && f.syncFailPath == path {
+		f.syncFailPath = ""
+		return true
+	}
 	if f.syncFail == 0 {
 		return false
 	}

@@ -169,7 +169,7 @@ func (f *faultFile) sync() error {
 	if err := f.check("fsync"); err != nil {
 		return err
 	}
-	if f.fs.failThisSync() {
+	if f.fs.failThisSync(f.name) {
 		return &fs.PathError{Op: "fsync", Path: f.name, Err: syscall.EIO}
 	}
 	f.ino.sync()

@@ -242,6 +242,25 @@ func TestFaultFSFailSyncCountsSyncDir(t *testing.T) {
 	}
 }
 
+func TestFaultFSFailSyncOf(t *testing.T) {
+	d := newDisk(t)
+	f := mustOpen(t, d, "/d/f", rw)
+	g := mustOpen(t, d, "/d/g", rw)
+	d.FailSyncOf("/d/g")
+	if err := f.Sync(); err != nil {
+		t.Fatalf("sync of another file: %v", err)
+	}
+	if err := d.SyncDir("/d"); err != nil {
+		t.Fatalf("SyncDir: %v", err)
+	}
+	if err := g.Sync(); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("sync of the named file: %v, want EIO", err)
+	}
+	if err := g.Sync(); err != nil {
+		t.Fatalf("its next sync: %v", err)
+	}
+}
+
 func TestFaultFSSpace(t *testing.T) {
 	d := newDisk(t)
 	f := mustOpen(t, d, "/d/f", rw)

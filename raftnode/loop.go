@@ -146,9 +146,9 @@ func (l *loop) handleReady(ctx context.Context) error {
 	// A leader sends before persisting, so that its followers write the
 	// same entries while it does (Raft thesis 10.2.1; etcd raft's doc.go:
 	// messages may go out while the entries of their own Ready are being
-	// persisted, once the latest term and vote are durable). Its own
-	// acknowledgement of the entries still waits for the persist (Advance),
-	// so a commit needs them durable on the leader too.
+	// persisted, once the latest term and vote are durable). A commit
+	// still needs a quorum of durable copies (the leader's own counts from
+	// Advance), and nothing reaches the consumer before this persist.
 	early := installed == nil && l.n.isLeader.Load() && !l.termOrVoteChanges(rd.HardState)
 	if early && len(rd.Messages) > 0 && l.transport != nil {
 		l.transport.Send(rd.Messages)

@@ -1,6 +1,7 @@
 package fsm
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,11 +45,7 @@ func ParseMembership(data []byte) Membership {
 
 // Format writes m as /zookeeper/config holds it.
 func (m Membership) Format() []byte {
-	ids := make([]uint64, 0, len(m.Servers))
-	for id := range m.Servers {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+	ids := slices.Sorted(maps.Keys(m.Servers))
 	var b strings.Builder
 	for _, id := range ids {
 		b.WriteString("server.")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -178,11 +179,7 @@ func (b *peerBook) Forget(id uint64) {
 
 // save writes the record: temp file, fsync, rename, directory fsync.
 func (b *peerBook) save() error {
-	ids := make([]uint64, 0, len(b.seen))
-	for id := range b.seen {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+	ids := slices.Sorted(maps.Keys(b.seen))
 	var sb strings.Builder
 	for _, id := range ids {
 		fmt.Fprintf(&sb, "%d %016x\n", id, b.seen[id])

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,6 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		quiet    = fl.Bool("q", false, "print no table")
 		repDir   = fl.String("report", "", "run nothing: print Markdown tables comparing the JSON results in `dir`")
 		repLabs  = fl.String("report-labels", "zookeeper,zkd", "with -report: the two -label values to compare (ratio = second / first)")
+		cpuProf  = fl.String("cpuprofile", "", "write a CPU profile of zkbench itself (the client side) to `file`")
 		procRoot = fmt.Sprintf("/zkbench-%d", os.Getpid())
 	)
 	fl.StringVar(&cfg.Workload, "workload", "get", "one of "+strings.Join(workload.Names(), ", "))
@@ -103,6 +105,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.Verbose {
 		cfg.Log = stderr
 	}
+	if *cpuProf != "" {
+		stopProf, perr := startCPUProfile(*cpuProf)
+		if perr != nil {
+			return perr
+		}
+		defer stopProf()
+	}
 	res, err := workload.Run(ctx, cfg)
 	if res == nil {
 		return err
@@ -117,6 +126,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return err
+}
+
+// startCPUProfile profiles this process into path until the returned
+// function runs: where the load generator's own CPU goes, which on a
+// shared machine is CPU the server under test does not get.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func writeJSON(path string, stdout io.Writer, res *workload.Result) error {

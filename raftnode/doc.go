@@ -15,21 +15,29 @@
 // Each Ready is handled, in this order, as etcd raft's doc.go prescribes:
 //
 //  1. SoftState changes are published (IsLeader, Leader).
-//  2. Persist: Storage.ApplySnapshot(snapshot), if any, then
+//  2. Committed entries already durable in this member's storage (up to
+//     the last entry a Save returned for, and before this Ready's own
+//     entries) go to the consumer, with the conf changes among them applied
+//     to raft first (ApplyConfChange). They are committed on a quorum that
+//     includes this disk, so the consumer may apply them and answer their
+//     clients while step 3 persists the entries after them: the state
+//     loop's apply overlaps the fsync, as etcd's server overlaps them.
+//  3. Persist: Storage.ApplySnapshot(snapshot), if any, then
 //     Storage.Save(hardState, entries), if either is non-empty. Save
 //     returns only once they are durable.
-//  3. Send: Transport.Send(messages) — after step 2, so no vote or append
+//  4. Send: Transport.Send(messages) — after step 3, so no vote or append
 //     acknowledgement leaves before the state it promises is durable. A
-//     leader whose Ready changes neither term nor vote sends before step 2
+//     leader whose Ready changes neither term nor vote sends before step 3
 //     instead: its appends reach the followers while it persists the same
 //     entries (Raft thesis 10.2.1, as etcd does). A commit still needs a
 //     quorum of durable copies: the leader's own counts once its persist
-//     returns, and the loop hands nothing to the consumer before that.
-//  4. ReadStates resolve their ReadIndex callers.
-//  5. Committed entries: conf changes among them are applied to raft
-//     (ApplyConfChange), then the whole batch goes to the Committed
-//     channel, as one Batch with the snapshot of step 2 if there was one.
-//  6. Advance.
+//     returns, and no entry reaches the consumer before it is durable here.
+//  5. ReadStates resolve their ReadIndex callers.
+//  6. The remaining committed entries (a follower told of a commit in the
+//     append that carries the entries; everything after an installed
+//     snapshot) go to the consumer the same way, as one Batch with the
+//     snapshot of step 3 if there was one.
+//  7. Advance.
 //
 // A storage error or an undecodable conf change stops the loop; Close then
 // returns that error and every other call returns ErrStopped.
@@ -41,9 +49,11 @@
 // follower and the next committed batch. Nothing in the loop forces one
 // Ready per proposal. Enqueue is the cheaper way in: it appends to a queue
 // under a mutex and wakes the loop, which proposes everything queued (in
-// MsgProps of up to 1024 entries) whenever it waits for input; nobody
-// waits for the verdict, and a refusal is reported through the entry's
-// callback. The server proposes every write this way, so a write crosses
+// MsgProps of up to 1024 entries) whenever it waits for input and before
+// each Ready, so entries queued while one Ready was handled are persisted
+// in the next one, the one that delivers what the last persist committed;
+// nobody waits for the verdict, and a refusal is reported through the
+// entry's callback. The server proposes every write this way, so a write crosses
 // one goroutine boundary (state loop to raft loop) on its way to the log.
 //
 // Timing. The loop calls Tick every Config.TickInterval; ElectionTick and
@@ -55,8 +65,8 @@
 //
 // # What Committed delivers
 //
-// A Batch per Ready: Entries holds every committed entry exactly once, in
-// log order: normal entries (EntryNormal with the proposed bytes), the
+// One or two Batches per Ready (steps 2 and 6): Entries holds every
+// committed entry exactly once, in log order: normal entries (EntryNormal with the proposed bytes), the
 // empty entry each new leader appends (EntryNormal, nil data), and conf
 // changes (EntryConfChange, EntryConfChangeV2, including the bootstrap ones
 // at indexes 1..len(Peers)). Delivering every type lets the consumer see

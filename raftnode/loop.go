@@ -27,13 +27,17 @@ type loop struct {
 	// term and vote as last persisted: a Ready that changes neither may
 	// send a leader's messages before its entries are durable.
 	term, vote uint64
-	n          *Node
-	spare      []queuedEntry // proposeQueued's buffer for the queue's next entries
-	rn         *raft.RawNode
-	storage    Storage
-	transport  Transport
-	log        *slog.Logger
-	tick       time.Duration
+	// stable is the index of the last entry known durable in storage:
+	// committed entries up to it can reach the consumer while the next
+	// entries are persisted.
+	stable    uint64
+	n         *Node
+	spare     []queuedEntry // proposeQueued's buffer for the queue's next entries
+	rn        *raft.RawNode
+	storage   Storage
+	transport Transport
+	log       *slog.Logger
+	tick      time.Duration
 
 	reads      map[string]*readRequest // pending ReadIndex by request context
 	retryTicks int                     // re-issue pending reads this often
@@ -77,6 +81,14 @@ func (l *loop) run(ctx context.Context) {
 	for {
 		if ctx.Err() != nil {
 			return
+		}
+		// Entries queued while the last Ready was handled join the next
+		// one, so their persist starts now, while the entries that Ready
+		// committed are applied, instead of after.
+		select {
+		case <-l.n.queue.wake:
+			l.proposeQueued()
+		default:
 		}
 		if l.rn.HasReady() {
 			if err := l.handleReady(ctx); err != nil {
@@ -140,15 +152,32 @@ func (l *loop) handleReady(ctx context.Context) error {
 			return fmt.Errorf("persist snapshot: %w", err)
 		}
 		installed = rd.Snapshot.GetMetadata()
+		l.stable = installed.GetIndex()        // the entries after it are gone
 		l.confState = installed.GetConfState() // raft restored it already
 		l.log.Info("installed snapshot from the leader", "index", installed.GetIndex(), "term", installed.GetTerm())
+	}
+	// Committed entries that are already durable here go to the consumer
+	// before this Ready's persist: they are committed on a quorum that
+	// includes this member's disk, so applying them (and answering their
+	// clients) while the next entries are written promises nothing that is
+	// not yet durable. That overlaps the state loop's apply with the fsync.
+	// Committed entries among this Ready's own (a follower told of a
+	// commit in the same append) wait for the persist, as before.
+	ents := rd.CommittedEntries
+	if installed == nil {
+		n := l.durablePrefix(ents, rd.Entries)
+		if err := l.deliver(ctx, nil, ents[:n]); err != nil {
+			return err
+		}
+		ents = ents[n:]
 	}
 	// A leader sends before persisting, so that its followers write the
 	// same entries while it does (Raft thesis 10.2.1; etcd raft's doc.go:
 	// messages may go out while the entries of their own Ready are being
 	// persisted, once the latest term and vote are durable). A commit
 	// still needs a quorum of durable copies (the leader's own counts from
-	// Advance), and nothing reaches the consumer before this persist.
+	// Advance), and nothing reaches the consumer before the entry it
+	// carries is durable here.
 	early := installed == nil && l.n.isLeader.Load() && !l.termOrVoteChanges(rd.HardState)
 	if early && len(rd.Messages) > 0 && l.transport != nil {
 		l.transport.Send(rd.Messages)
@@ -159,6 +188,9 @@ func (l *loop) handleReady(ctx context.Context) error {
 		}
 		if !raft.IsEmptyHardState(rd.HardState) {
 			l.term, l.vote = rd.HardState.GetTerm(), rd.HardState.GetVote()
+		}
+		if len(rd.Entries) > 0 {
+			l.stable = rd.Entries[len(rd.Entries)-1].GetIndex()
 		}
 	}
 	if !early && len(rd.Messages) > 0 && l.transport != nil {
@@ -172,21 +204,46 @@ func (l *loop) handleReady(ctx context.Context) error {
 		}
 	}
 
-	if ents := rd.CommittedEntries; len(ents) > 0 || installed != nil {
-		for _, e := range ents {
-			if err := l.applyConfChange(e); err != nil {
-				return err
-			}
-		}
-		select {
-		case l.n.commitc <- Batch{Snapshot: installed, Entries: ents[:len(ents):len(ents)]}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := l.deliver(ctx, installed, ents); err != nil {
+		return err
 	}
-
 	l.rn.Advance(rd)
 	return nil
+}
+
+// durablePrefix is how many of the committed entries ents are durable in
+// storage before the entries fresh of the same Ready are saved: those up
+// to l.stable and before the first fresh entry (which replaces whatever
+// storage held from its index on).
+func (l *loop) durablePrefix(ents, fresh []*raftpb.Entry) int {
+	limit := l.stable
+	if len(fresh) > 0 {
+		limit = min(limit, fresh[0].GetIndex()-1)
+	}
+	n := 0
+	for n < len(ents) && ents[n].GetIndex() <= limit {
+		n++
+	}
+	return n
+}
+
+// deliver applies the conf changes among ents to raft and hands ents, with
+// the snapshot installed just before them if any, to the consumer.
+func (l *loop) deliver(ctx context.Context, installed *raftpb.SnapshotMetadata, ents []*raftpb.Entry) error {
+	if len(ents) == 0 && installed == nil {
+		return nil
+	}
+	for _, e := range ents {
+		if err := l.applyConfChange(e); err != nil {
+			return err
+		}
+	}
+	select {
+	case l.n.commitc <- Batch{Snapshot: installed, Entries: ents[:len(ents):len(ents)]}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // termOrVoteChanges reports whether persisting hs changes the term or the

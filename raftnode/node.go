@@ -169,6 +169,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	l := newLoop(n, rn, cfg, cs)
 	l.term, l.vote = hs.GetTerm(), hs.GetVote()
+	if l.stable, err = cfg.Storage.LastIndex(); err != nil {
+		return nil, fmt.Errorf("read storage: %w", err)
+	}
 	n.g.Go(l.run)
 
 	if cfg.standalone() && !cfg.NoLeaderWait {

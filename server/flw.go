@@ -108,7 +108,7 @@ func (s *Server) writeSrvr(b *strings.Builder, withClients bool) {
 		b.WriteString("\n")
 	}
 	min, avg, max := s.stats.snapshot()
-	fmt.Fprintf(b, "Latency min/avg/max: %d/%d/%d\n", min, avg, max)
+	fmt.Fprintf(b, "Latency min/avg/max: %d/%s/%d\n", min, javaDouble(avg), max)
 	fmt.Fprintf(b, "Received: %d\n", s.received.Load())
 	fmt.Fprintf(b, "Sent: %d\n", s.sent.Load())
 	fmt.Fprintf(b, "Connections: %d\n", len(s.conns))
@@ -170,7 +170,7 @@ func (s *Server) writeMntr(b *strings.Builder) {
 	kv := [][2]string{
 		{"zk_version", Version + ", built on " + builtOn},
 		{"zk_server_state", s.mode()},
-		{"zk_avg_latency", fmt.Sprint(avg)},
+		{"zk_avg_latency", javaDouble(avg)},
 		{"zk_max_latency", fmt.Sprint(max)},
 		{"zk_min_latency", fmt.Sprint(min)},
 		{"zk_packets_received", fmt.Sprint(s.received.Load())},

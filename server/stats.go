@@ -1,6 +1,9 @@
 package server
 
 import (
+	"math"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -35,12 +38,24 @@ func (l *latencyStats) reset() {
 	l.mu.Unlock()
 }
 
-// snapshot returns min/avg/max in milliseconds.
-func (l *latencyStats) snapshot() (min, avg, max int64) {
+// snapshot returns min/avg/max in milliseconds: min and max whole, avg
+// with four decimals, as ZooKeeper's AvgMinMaxCounter gives them.
+func (l *latencyStats) snapshot() (min int64, avg float64, max int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.count == 0 {
 		return 0, 0, 0
 	}
-	return l.min.Milliseconds(), (l.sum / time.Duration(l.count)).Milliseconds(), l.max.Milliseconds()
+	avgMs := float64(l.sum) / float64(time.Millisecond) / float64(l.count)
+	return l.min.Milliseconds(), math.Round(avgMs*1e4) / 1e4, l.max.Milliseconds()
+}
+
+// javaDouble formats v as Java's Double.toString does for the values the
+// stats words print: at least one decimal ("0.0", "2.0", "7.1787").
+func javaDouble(v float64) string {
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
 }

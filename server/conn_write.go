@@ -62,7 +62,10 @@ func (q *outQueue) take(spare [][]byte) ([][]byte, bool) {
 // fails. It closes the socket on the way out, which ends the reader too.
 func (c *conn) writeLoop() {
 	defer c.kill()
-	var spare [][]byte
+	var (
+		spare    [][]byte
+		deadline time.Time // the socket's write deadline as last set
+	)
 	for {
 		select {
 		case <-c.out.wake:
@@ -74,8 +77,14 @@ func (c *conn) writeLoop() {
 			bufs := net.Buffers(frames)
 			n := len(frames)
 			// A client that stops reading while it keeps its session
-			// alive would otherwise pin every queued reply forever.
-			_ = c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+			// alive would otherwise pin every queued reply forever. The
+			// deadline moves only once half of it is used: a blocked
+			// write still fails within writeTimeout, and a busy
+			// connection does not reset a runtime timer per write.
+			if now := time.Now(); deadline.Sub(now) < c.writeTimeout/2 {
+				deadline = now.Add(c.writeTimeout)
+				_ = c.nc.SetWriteDeadline(deadline)
+			}
 			if _, err := bufs.WriteTo(c.nc); err != nil {
 				return
 			}

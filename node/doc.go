@@ -28,6 +28,10 @@
 //   - Catch-up: a member behind the leader's compacted log receives the
 //     leader's snapshot file (peer), and the node restores the state loop
 //     from it (receivedSnapshot; server.Committed.Restore).
+//   - Committed entries (commit.go) go from the raft goroutine straight to
+//     the state loop's channel; a batch with a snapshot from the leader,
+//     and every batch after it until it is done, goes through a pump
+//     goroutine that loads the snapshot without stalling raft.
 //   - Shutdown hands leadership to the most up-to-date follower first.
 //   - Client-facing duties (session touches to the leader, closing clients
 //     without a leader, read-only mode, session moves) are package

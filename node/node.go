@@ -30,7 +30,7 @@ type Node struct {
 	state    *state
 	srv      *server.Server
 	ln       net.Listener
-	commit   chan []server.Committed
+	commit   *committer
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -185,6 +185,8 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		leaderLoss = 2 * et
 		writeTimeout = max(cfg.TickTime*time.Duration(max(cfg.SyncLimit, 1)), 2*time.Second)
 	}
+	cm := newCommitter()
+	rcfg.Deliver = cm.deliver
 	rn, err := raftnode.Start(ctx, rcfg)
 	if err != nil {
 		st.close()
@@ -196,7 +198,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	st.confState = rn.ConfState
 	f := res.fsm
 	nctx, cancel := context.WithCancel(context.Background())
-	n := &Node{cfg: cfg, log: log, raft: rn, state: st, ln: ln, commit: make(chan []server.Committed, 64), ctx: nctx, cancel: cancel, serveErr: make(chan error, 1), ens: ens, id: id,
+	n := &Node{cfg: cfg, log: log, raft: rn, state: st, ln: ln, commit: cm, ctx: nctx, cancel: cancel, serveErr: make(chan error, 1), ens: ens, id: id,
 		electionTimeout: time.Duration(rcfg.ElectionTick) * rcfg.TickInterval, fcfg: fcfg}
 	mode := "standalone"
 	var modeFunc func() string
@@ -253,7 +255,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.watchRaft() }()
 	n.wg.Add(1)
-	go func() { defer n.wg.Done(); n.pump() }()
+	go func() { defer n.wg.Done(); cm.pump(n.ctx, n.receivedSnapshot, n.snapshotFailed) }()
 	if ens != nil {
 		n.wg.Add(1)
 		go func() { defer n.wg.Done(); n.reconcileMembers(n.ctx) }()
@@ -353,49 +355,12 @@ func (n *Node) watchRaft() {
 	}
 }
 
-// pump converts raft's committed entries for the server's state loop.
-func (n *Node) pump() {
-	in := n.raft.Committed()
-	for {
-		select {
-		case <-n.ctx.Done():
-			return
-		case b, ok := <-in:
-			if !ok {
-				return
-			}
-			ents := b.Entries
-			out := make([]server.Committed, 0, len(ents)+1)
-			if b.Snapshot != nil {
-				c, err := n.receivedSnapshot(b.Snapshot)
-				if err != nil {
-					// raft's log now starts after that snapshot: without
-					// it this member cannot apply anything.
-					n.log.Error("cannot restore the snapshot installed from the leader; refusing writes until restarted",
-						"index", b.Snapshot.GetIndex(), "err", err)
-					n.srv.StorageFailed(err)
-					return
-				}
-				out = append(out, c)
-			}
-			if len(ents) == 0 && len(out) == 0 {
-				continue
-			}
-			for i := range ents {
-				e := ents[i]
-				c := server.Committed{Index: e.GetIndex()}
-				if e.GetType() == raftpb.EntryNormal {
-					c.Data = e.GetData()
-				}
-				out = append(out, c)
-			}
-			select {
-			case n.commit <- out:
-			case <-n.ctx.Done():
-				return
-			}
-		}
-	}
+// snapshotFailed is the committer pump's answer to a snapshot from the
+// leader it could not load.
+func (n *Node) snapshotFailed(meta *raftpb.SnapshotMetadata, err error) {
+	n.log.Error("cannot restore the snapshot installed from the leader; refusing writes until restarted",
+		"index", meta.GetIndex(), "err", err)
+	n.srv.StorageFailed(err)
 }
 
 // receivedSnapshot loads the snapshot raft installed from the leader (the
@@ -419,7 +384,7 @@ func (n *Node) receivedSnapshot(meta *raftpb.SnapshotMetadata) (server.Committed
 type replicator Node
 
 func (r *replicator) Enqueue(data []byte, onFail func(error)) { r.raft.Enqueue(data, onFail) }
-func (r *replicator) Committed() <-chan []server.Committed    { return r.commit }
+func (r *replicator) Committed() <-chan []server.Committed    { return r.commit.out }
 func (r *replicator) Applied(index uint64)                    { r.raft.Applied(index) }
 func (r *replicator) ReadIndex(ctx context.Context) (uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -1,6 +1,7 @@
 package raftnode
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,6 +65,14 @@ type Config struct {
 	// a Save fails temporarily (the loop then retries it with backoff,
 	// holding everything else back) and with nil once a retry succeeded.
 	OnStorage func(err error)
+	// Deliver, when set, receives every committed Batch instead of the
+	// Committed channel (which then stays empty), in the same order and
+	// with the same contents. It runs on the loop's goroutine, so a
+	// consumer that can take a batch without waiting saves the hand-off
+	// to another goroutine per batch; it may block (that holds the loop
+	// back, as a full Committed channel does) and must return ctx's error
+	// once ctx ends.
+	Deliver func(ctx context.Context, b Batch) error
 }
 
 // withDefaults returns a copy of c with zero fields set to their defaults.

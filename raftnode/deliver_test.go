@@ -2,6 +2,7 @@ package raftnode
 
 import (
 	"bytes"
+	"context"
 	"slices"
 	"sync"
 	"testing"
@@ -80,4 +81,41 @@ func TestCommittedDeliveredWhileNextPersists(t *testing.T) {
 	waitFor(t, `"second" delivered`, 300, func() bool {
 		return slices.Equal(rec.normalData(), []string{"first", "second"})
 	})
+}
+
+// TestDeliverReplacesCommitted: with Config.Deliver, the batches reach
+// Deliver, in order, and the Committed channel stays empty.
+func TestDeliverReplacesCommitted(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	deliver := func(_ context.Context, b Batch) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range b.Entries {
+			if e.GetType() == raftpb.EntryNormal && len(e.GetData()) > 0 {
+				got = append(got, string(e.GetData()))
+			}
+		}
+		return nil
+	}
+	n := startStandalone(t, Config{Deliver: deliver})
+	want := []string{"a", "b", "c"}
+	for _, d := range want {
+		n.Enqueue([]byte(d), nil)
+	}
+	waitFor(t, "entries delivered", 300, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) == len(want)
+	})
+	mu.Lock()
+	if !slices.Equal(got, want) {
+		t.Fatalf("delivered %q, want %q", got, want)
+	}
+	mu.Unlock()
+	select {
+	case b := <-n.Committed():
+		t.Fatalf("Committed carried %d entries with Deliver set", len(b.Entries))
+	default:
+	}
 }

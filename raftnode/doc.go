@@ -65,9 +65,12 @@
 //
 // # What Committed delivers
 //
-// One or two Batches per Ready (steps 2 and 6): Entries holds every
-// committed entry exactly once, in log order: normal entries (EntryNormal with the proposed bytes), the
-// empty entry each new leader appends (EntryNormal, nil data), and conf
+// One or two Batches per Ready (steps 2 and 6), on the Committed channel
+// or, when Config.Deliver is set, to Deliver on the loop's goroutine (the
+// node does that, sparing each batch a hand-off between goroutines).
+// Entries holds every committed entry exactly once, in log order: normal
+// entries (EntryNormal with the proposed bytes), the empty entry each new
+// leader appends (EntryNormal, nil data), and conf
 // changes (EntryConfChange, EntryConfChangeV2, including the bootstrap ones
 // at indexes 1..len(Peers)). Delivering every type lets the consumer see
 // every index; it ignores what it does not apply. Entries are shared with

@@ -46,6 +46,7 @@ type loop struct {
 	// confState is the membership after the last applied conf change.
 	confState *raftpb.ConfState
 	onStorage func(error)
+	deliverFn func(context.Context, Batch) error // Config.Deliver
 }
 
 type readRequest struct {
@@ -58,6 +59,7 @@ func newLoop(n *Node, rn *raft.RawNode, cfg Config, cs *raftpb.ConfState) *loop 
 	return &loop{
 		confState:  cs,
 		onStorage:  cfg.OnStorage,
+		deliverFn:  cfg.Deliver,
 		n:          n,
 		rn:         rn,
 		storage:    cfg.Storage,
@@ -238,8 +240,12 @@ func (l *loop) deliver(ctx context.Context, installed *raftpb.SnapshotMetadata, 
 			return err
 		}
 	}
+	b := Batch{Snapshot: installed, Entries: ents[:len(ents):len(ents)]}
+	if l.deliverFn != nil {
+		return l.deliverFn(ctx, b)
+	}
 	select {
-	case l.n.commitc <- Batch{Snapshot: installed, Entries: ents[:len(ents):len(ents)]}:
+	case l.n.commitc <- b:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

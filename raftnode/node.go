@@ -285,7 +285,8 @@ func (n *Node) ProposeConfChange(ctx context.Context, cc raftpb.ConfChangeI) err
 // them: a Batch whose Snapshot is set asks the consumer to restore that
 // snapshot before applying its entries (see Batch). The slices, entries
 // and metadata are shared with raft: read them, never modify them. The
-// channel is closed when the loop exits.
+// channel is closed when the loop exits. With Config.Deliver set, the
+// batches go to Deliver instead and this channel stays empty.
 func (n *Node) Committed() <-chan Batch { return n.commitc }
 
 // Applied reports that the consumer has applied every entry up to index.

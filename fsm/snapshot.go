@@ -18,8 +18,10 @@ package fsm
 //	end of stream
 //
 // The Config is not stored: every replica must use the same one, and the
-// caller passes it to RestoreSnapshot. The encoding is canonical: equal
-// states give equal bytes.
+// caller passes it to RestoreSnapshot. The encoding is deterministic:
+// replicas that applied the same entries, or restored the same snapshot
+// and then applied the same entries, give equal bytes; a restored state
+// encodes to the bytes it came from.
 //
 // RestoreSnapshot recomputes the digest of the tree it decoded and refuses
 // a snapshot whose stored digest differs. It also rejects a bad magic or

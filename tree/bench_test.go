@@ -172,8 +172,8 @@ func BenchmarkEncodeFrozen1M(b *testing.B) {
 }
 
 // shuffledTree is the tree of bigTreePaths with the leaves created in a
-// random order (seeded), so that children lists are not already sorted as
-// a decoded snapshot's are.
+// random order (seeded): in the deep tree a parent's children are then
+// scattered in memory, the encoder's worst case.
 func shuffledTree(n int, flat bool) (*Tree, int) {
 	parents, leaves := bigTreePaths(n, flat)
 	rng := rand.New(rand.NewPCG(1, 2))

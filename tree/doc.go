@@ -135,7 +135,9 @@
 // # Snapshots and frozen views
 //
 // EncodeSnapshot/DecodeSnapshot (snapshot.go, snapshot_decode.go) write
-// and read the whole tree in a canonical, checksummed-by-digest format.
+// and read the whole tree in a deterministic, checksummed-by-digest
+// format that keeps the order of the child links (newest first), so
+// encoding follows the links and sorts nothing.
 // Freeze (frozen.go) opens a point-in-time view another goroutine can
 // encode while the owner keeps changing the tree: every write to a record
 // that existed at Freeze first saves the record's pre-image under a Locker

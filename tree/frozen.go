@@ -44,11 +44,6 @@ type Frozen struct {
 	// Freed while the view is open, released at Thaw (owner only).
 	slots []uint32
 	blobs []pendingBlob
-
-	// scratch is the encoder's per-depth children buffers, borrowed from
-	// the tree and given back at Thaw: a node with a million children
-	// needs a 24 MB buffer, which need not become garbage every snapshot.
-	scratch [][]child
 }
 
 // pendingBlob is a blob freed while a frozen view is open.
@@ -64,6 +59,7 @@ type view struct {
 	blobs blobStore // chunks and big only
 	acls  []aclEntry
 	pre   map[uint32]rec // frozen only: pre-images by node index
+	saved []uint64       // frozen only: bit i set when pre holds node i
 	mu    Locker         // frozen only
 }
 
@@ -86,8 +82,8 @@ func (v *view) unlock() {
 
 // at returns node i's record as the view sees it; the caller holds the lock.
 func (v *view) at(i uint32) rec {
-	if p, ok := v.pre[i]; ok {
-		return p
+	if w := i >> 6; w < uint32(len(v.saved)) && v.saved[w]&(1<<(i&63)) != 0 {
+		return v.pre[i]
 	}
 	return v.recs[i>>recShift][i&recMask]
 }
@@ -114,8 +110,8 @@ func (t *Tree) Freeze(mu Locker) (*Frozen, error) {
 	v.acls = slices.Clone(v.acls)
 	v.pre = make(map[uint32]rec)
 	v.mu = mu
-	t.frozen = &Frozen{mu: mu, v: v, limit: t.slab.next, count: t.count, scratch: t.scratch}
-	t.scratch = nil
+	v.saved = make([]uint64, (t.slab.next+63)/64)
+	t.frozen = &Frozen{mu: mu, v: v, limit: t.slab.next, count: t.count}
 	return t.frozen, nil
 }
 
@@ -129,7 +125,6 @@ func (t *Tree) Thaw() {
 		return
 	}
 	t.frozen = nil
-	t.scratch = f.scratch
 	for _, b := range f.blobs {
 		t.blobs.free(b.ref, b.n)
 	}
@@ -145,11 +140,12 @@ func (t *Tree) touch(i uint32) {
 	if f == nil || i >= f.limit {
 		return
 	}
-	if _, ok := f.v.pre[i]; ok { // only the owner writes pre
+	if f.v.saved[i>>6]&(1<<(i&63)) != 0 { // only the owner writes pre
 		return
 	}
 	f.mu.Lock()
 	f.v.pre[i] = *t.slab.at(i)
+	f.v.saved[i>>6] |= 1 << (i & 63)
 	f.mu.Unlock()
 }
 
@@ -165,14 +161,8 @@ func (f *Frozen) EncodeSnapshotDigest(w io.Writer) (uint64, error) {
 	if !ok {
 		bw = bufio.NewWriterSize(w, snapshotBufSize)
 	}
-	e := snapEncoder{w: bw, buf: make([]byte, 0, 256), path: make([]byte, 0, 256), v: &f.v, lvl: f.scratch}
-	err := e.encode(f.count)
-	for i := range e.lvl {
-		clear(e.lvl[i][:cap(e.lvl[i])]) // keep no chunk alive
-		e.lvl[i] = e.lvl[i][:0]
-	}
-	f.scratch = e.lvl
-	if err != nil {
+	e := snapEncoder{w: bw, buf: make([]byte, 0, 256), path: make([]byte, 0, 256), v: &f.v}
+	if err := e.encode(f.count); err != nil {
 		return 0, err
 	}
 	if err := bw.Flush(); err != nil {

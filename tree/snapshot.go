@@ -36,15 +36,20 @@ package tree
 //	nbytes   data                     nil and empty stay distinct
 //
 // Differences use int64 two's complement wrapping, so every value round
-// trips. Nodes come in depth-first pre-order with each node's children
-// sorted by name (byte order); a node of depth d is a child of the latest
-// node of depth d-1 (the root has depth 0). The ACL lists are those in use
-// by some node, each once, sorted by their key: the concatenation over the
-// list's entries of {uint32 big-endian perms; uvarint len; scheme;
-// uvarint len; id}, compared as bytes. The encoding of a tree is therefore
-// canonical: equal trees give equal bytes. The decoder does not insist on
-// that order: it accepts children in any order, an ACL list given twice
-// (the copies are merged) and lists no node uses (they are dropped).
+// trips. Nodes come in depth-first pre-order; a node of depth d is a child
+// of the latest node of depth d-1 (the root has depth 0). Siblings come in
+// the order of the tree's child links (newest first) and the decoder
+// links them in the order read, so decoding and encoding again gives the
+// same bytes, and so do two members that applied the same transactions.
+// Two equal trees built in different orders may encode their siblings in
+// different orders; their digests (an order-free sum) are equal. The
+// encoder sorts nothing: a parent with a million children costs no more
+// per child than any other node, and needs no buffer. The ACL lists are
+// those in use by some node, each once, sorted by their key: the
+// concatenation over the list's entries of {uint32 big-endian perms;
+// uvarint len; scheme; uvarint len; id}, compared as bytes. The decoder
+// also accepts an ACL list given twice (the copies are merged) and lists
+// no node uses (they are dropped).
 //
 // Nothing derived is stored. DecodeSnapshot recomputes the path index, the
 // child links, the ephemeral/container/TTL indexes, the ephemeral count,
@@ -69,8 +74,6 @@ package tree
 
 import (
 	"bufio"
-	"bytes"
-	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -128,41 +131,34 @@ type snapEncoder struct {
 	buf []byte   // one node record, reused
 	v   *view    // what is encoded: the live tree or a frozen view
 	ids []uint64 // ACL table id -> snapshot ACL id (noACL: not in use)
-	lvl [][]child
+	lvl [][]rec  // per depth: the batch of children being written
 
 	path   []byte // full path of the node being written
 	digest uint64 // sum of the node digests so far
+	sink   byte   // keeps the blob loads of touch
 }
 
 // noACL marks an ACL table id that no snapshot ACL id was given to.
 const noACL = ^uint64(0)
 
-// encFrame is one node on the depth-first stack: its sorted children, the
-// next one to visit and the length of its path.
+// encBatch is how many children of one node the encoder reads at a time.
+const encBatch = 64
+
+// encFrame is one node on the depth-first stack: the batch of its
+// children still to write, the child after that batch (0 when none) and
+// the length of the node's path.
 type encFrame struct {
-	children []child
-	next     int
-	pathLen  int
+	kids    []rec
+	cont    uint32
+	pathLen int
 }
 
-// child is one child of the node being encoded: where its name is (its
-// blob and length), its index, and a sort key. key holds the 8 bytes of
-// the name that follow the prefix all names of the list share,
-// big-endian and zero-padded: ordering by key orders by name whenever the
-// keys differ, with no access to the names themselves, and only equal
-// keys compare the names. Sorting the million children of one parent
-// this way costs about a third of sorting name slices.
-type child struct {
-	key  uint64
-	blob uint32
-	i    uint32
-	n    uint32
-}
-
-// name is c's name in the view's blobs.
-func (c *child) name(b *blobStore) []byte { return b.bytes(c.blob, int(c.n)) }
-
-// encode writes the view's tree of count nodes.
+// encode writes the view's tree of count nodes. It follows the child
+// links as they are, newest child first, so it sorts nothing and needs
+// no buffer as large as a parent's children: it reads them encBatch at a
+// time, under one hold of the view's lock, and touches their blobs before
+// writing any, so the memory loads of a batch overlap instead of waiting
+// for each other when the nodes are scattered in memory.
 func (e *snapEncoder) encode(count int) error {
 	b := append(e.buf[:0], snapshotMagic...)
 	b = binary.AppendUvarint(b, snapshotVersion)
@@ -180,34 +176,60 @@ func (e *snapEncoder) encode(count int) error {
 		return err
 	}
 	written := 1
-	stack := []encFrame{{children: e.children(&root, 0), pathLen: 0}}
-	for len(stack) > 0 {
-		top := &stack[len(stack)-1]
-		if top.next == len(top.children) {
-			stack = stack[:len(stack)-1]
-			continue
-		}
-		c := top.children[top.next]
-		top.next++
+	stack := []encFrame{{cont: root.first}}
+	for len(stack) > 0 && written <= count {
 		depth := len(stack)
+		top := &stack[depth-1]
+		if len(top.kids) == 0 {
+			if top.cont == 0 {
+				stack = stack[:depth-1]
+				continue
+			}
+			top.kids, top.cont = e.batch(top.cont, depth)
+		}
+		r := &top.kids[0]
+		top.kids = top.kids[1:]
 		b := binary.AppendUvarint(e.buf[:0], uint64(depth))
-		name := c.name(&e.v.blobs)
+		name := e.v.blobs.bytes(r.blob, int(r.nameLen))
 		b = binary.AppendUvarint(b, uint64(len(name)))
 		e.buf = append(b, name...)
 		e.path = append(append(e.path[:top.pathLen], '/'), name...)
-		r := e.v.get(c.i)
-		if err := e.writeNode(&r); err != nil {
+		if err := e.writeNode(r); err != nil {
 			return err
 		}
 		written++
 		if r.first != 0 {
-			stack = append(stack, encFrame{children: e.children(&r, depth), pathLen: len(e.path)})
+			stack = append(stack, encFrame{cont: r.first, pathLen: len(e.path)})
 		}
 	}
 	if written != count {
 		return errors.New("tree: encode snapshot: child links and node count disagree")
 	}
 	return nil
+}
+
+// batch reads up to encBatch siblings starting at node i into the scratch
+// slice of the given depth (valid until that depth is read again) and
+// returns them with the sibling after the last one (0 when none).
+func (e *snapEncoder) batch(i uint32, depth int) ([]rec, uint32) {
+	for len(e.lvl) <= depth {
+		e.lvl = append(e.lvl, make([]rec, 0, encBatch))
+	}
+	kids := e.lvl[depth][:0]
+	e.v.lock()
+	for ; i != 0 && len(kids) < encBatch; i = kids[len(kids)-1].next {
+		kids = append(kids, e.v.at(i))
+	}
+	e.v.unlock()
+	var s byte
+	for k := range kids {
+		if n := kids[k].blobLen(); n > 0 {
+			blob := e.v.blobs.bytes(kids[k].blob, n)
+			s += blob[0] + blob[n-1]
+		}
+	}
+	e.sink += s
+	return kids, i
 }
 
 // writeACLs writes the ACL lists in use, sorted by key, and numbers them.
@@ -283,65 +305,6 @@ func (e *snapEncoder) flushBuf() error {
 	}
 	e.buf = e.buf[:0]
 	return nil
-}
-
-// children returns the children of the node with record r, sorted by name,
-// in the scratch slice of the given depth (valid until a node of the same
-// depth is read again). The list is read under one hold of the lock.
-func (e *snapEncoder) children(r *rec, depth int) []child {
-	for len(e.lvl) <= depth {
-		e.lvl = append(e.lvl, nil)
-	}
-	list := e.lvl[depth][:0]
-	e.v.lock()
-	for c := r.first; c != 0; {
-		cr := e.v.at(c)
-		list = append(list, child{blob: cr.blob, i: c, n: cr.nameLen})
-		c = cr.next
-	}
-	e.v.unlock()
-	e.lvl[depth] = list
-	if len(list) < 2 {
-		return list
-	}
-	blobs := &e.v.blobs
-	// The names' common prefix: the keys start after it.
-	prefix := list[0].name(blobs)
-	for k := 1; k < len(list) && len(prefix) > 0; k++ {
-		prefix = prefix[:commonPrefix(prefix, list[k].name(blobs))]
-	}
-	for k := range list {
-		list[k].key = sortKey(list[k].name(blobs)[len(prefix):])
-	}
-	slices.SortFunc(list, func(a, b child) int {
-		if a.key != b.key {
-			return cmp.Compare(a.key, b.key)
-		}
-		return bytes.Compare(a.name(blobs), b.name(blobs))
-	})
-	return list
-}
-
-// commonPrefix is the length of the longest common prefix of a and b.
-func commonPrefix(a, b []byte) int {
-	n := min(len(a), len(b))
-	for i := range n {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return n
-}
-
-// sortKey is the first 8 bytes of b as a big-endian number, zero-padded:
-// keys of different value order as the byte strings do.
-func sortKey(b []byte) uint64 {
-	if len(b) >= 8 {
-		return binary.BigEndian.Uint64(b)
-	}
-	var k [8]byte
-	copy(k[:], b)
-	return binary.BigEndian.Uint64(k[:])
 }
 
 func appendStr(b []byte, s string) []byte {

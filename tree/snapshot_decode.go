@@ -78,6 +78,7 @@ type snapDecoder struct {
 type decFrame struct {
 	i       uint32
 	pathLen int
+	last    uint32 // the child of i read last, 0 before the first
 }
 
 // minSnapNodeBytes is the fewest bytes a non-root node takes in a
@@ -136,7 +137,7 @@ func (d *snapDecoder) decode() *Tree {
 			break
 		}
 		stack = stack[:depth]
-		parent := stack[depth-1]
+		parent := &stack[depth-1]
 		name := d.name(parent.pathLen)
 		if d.err != nil {
 			break
@@ -145,7 +146,8 @@ func (d *snapDecoder) decode() *Tree {
 		if !d.fields(n, name, ids) {
 			break
 		}
-		t.link(parent.i, n)
+		t.linkAfter(parent.i, parent.last, n)
+		parent.last = n
 		if !t.indexAdd(n) {
 			d.bad("duplicate node %q", d.buf)
 			break

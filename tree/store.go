@@ -126,6 +126,25 @@ func (t *Tree) link(p, c uint32) {
 	}
 }
 
+// linkAfter makes c a child of p right after its child prev, or the
+// newest child when prev is 0: a decoder keeps the order it reads.
+func (t *Tree) linkAfter(p, prev, c uint32) {
+	if prev == 0 {
+		t.link(p, c)
+		return
+	}
+	t.w(p).nkids++
+	next := t.r(prev).next
+	cr := t.w(c)
+	cr.parent = p
+	cr.prev = prev
+	cr.next = next
+	t.w(prev).next = c
+	if next != 0 {
+		t.w(next).prev = c
+	}
+}
+
 // unlink removes c from its parent's children.
 func (t *Tree) unlink(c uint32) {
 	cr := t.w(c)

@@ -27,8 +27,7 @@ type Tree struct {
 	inTxn bool
 	undo  []undoRec
 
-	frozen  *Frozen   // the open frozen view, if any
-	scratch [][]child // snapshot encoder buffers kept between views
+	frozen *Frozen // the open frozen view, if any
 }
 
 // newTree returns a tree without nodes, its path index sized for hint.

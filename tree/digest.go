@@ -27,7 +27,7 @@ func (t *Tree) Digest() uint64 {
 	var sum uint64
 	t.walk(func(path []byte, i uint32) {
 		r := t.r(i)
-		sum += nodeDigest(path, r, t.data(i), t.acls.entries[r.acl].key)
+		sum += nodeDigest(path, r, t.ext(i), t.data(i), t.acls.entries[r.acl].key)
 	})
 	return sum
 }
@@ -38,8 +38,9 @@ const (
 	digestP2   = 14029467366897019727
 )
 
-// nodeDigest hashes one node: its full path, record, data and ACL key.
-func nodeDigest(path []byte, n *rec, data []byte, aclKey string) uint64 {
+// nodeDigest hashes one node: its full path, record and ext values, data
+// and ACL key.
+func nodeDigest(path []byte, n *rec, e ext, data []byte, aclKey string) uint64 {
 	dataLen := int64(-1)
 	if data != nil {
 		dataLen = int64(len(data))
@@ -49,11 +50,11 @@ func nodeDigest(path []byte, n *rec, data []byte, aclKey string) uint64 {
 	h = round(h, uint64(dataLen))
 	h = round(h, uint64(len(aclKey)))
 	h = round(h, uint64(n.czxid))
-	h = round(h, uint64(n.mzxid))
+	h = round(h, uint64(e.mzxid))
 	h = round(h, uint64(n.pzxid))
 	h = round(h, uint64(n.ctime))
-	h = round(h, uint64(n.mtime))
-	h = round(h, uint64(n.owner))
+	h = round(h, uint64(e.mtime))
+	h = round(h, uint64(e.owner))
 	h = round(h, uint64(uint32(n.version))|uint64(uint32(n.cversion))<<32)
 	h = round(h, uint64(uint32(n.aversion)))
 	h = absorb(h, path)

@@ -13,32 +13,36 @@
 // garbage collector must not have to trace them, so nodes hold no Go
 // pointers at all. The layout contract (store.go, blob.go, index.go):
 //
-//   - Node records. Every znode is one fixed-size, pointer-free record
-//     (96 bytes): czxid, mzxid, pzxid, ctime, mtime and raw owner as
-//     int64; version, stored cversion and aversion as int32; the ACL as a
-//     uint32 id in the ACL table; the parent, first child, next and
-//     previous sibling as uint32 node indexes; the number of children;
-//     and a reference to the node's blob with the name and data lengths.
+//   - Node records. Every znode is one fixed-size, pointer-free record (72
+//     bytes): czxid, pzxid and ctime as int64; version, stored cversion and
+//     aversion as int32; the ACL as a uint32 id in the ACL table; the parent,
+//     first child, next and previous sibling as uint32 node indexes; the
+//     number of children; and a reference to the node's blob with the name
+//     and data lengths. mzxid, mtime and the raw owner are not in the record:
+//     they are czxid, ctime and 0 until a setData or for a persistent node,
+//     which most nodes stay, so a node keeps them at the start of its blob
+//     only when they differ (flags in the name length say which; 16 bytes
+//     once the node was changed, 8 for an ephemeral, container or TTL node).
 //     Records live in chunks of 1024 that are never moved or resized, so
-//     growth costs one chunk at a time and never copies or doubles
-//     memory. A node is addressed by its index (chunk<<10 | slot); index
-//     0 means "none", the root is index 1. Deleted slots go on a free list
-//     and are reused by later creates.
+//     growth costs one chunk at a time and never copies or doubles memory. A
+//     node is addressed by its index (chunk<<10 | slot); index 0 means
+//     "none", the root is index 1. Deleted slots go on a free list and are
+//     reused by later creates.
 //   - Children. A node's children form a doubly linked list through the
 //     sibling indexes, newest first, so create and delete are O(1) under a
 //     parent with any number of children; Children() walks the list and
 //     sorts the names, O(k log k) as before.
-//   - Names and data. The name (the last path component) and the data of
-//     a node are stored back to back as one blob in 64 KiB byte chunks,
-//     allocated in 8-byte units. A freed blob goes on a free list of its
-//     size (in units, up to 1 KiB); an allocation takes an exact fit
-//     first, then splits a larger free blob, then carves the current
-//     chunk, so setData churn reuses space instead of leaking it. Blobs
-//     larger than 1 KiB get their own allocation. A blob reference is a
-//     uint32 (unit number, or a flagged slot of the large-blob table),
-//     which bounds the chunked blobs at 16 GiB. Data() returns a slice of
-//     the blob: it is valid until the tree next changes and must not be
-//     modified. Nil data is distinct from empty data (data length -1).
+//   - Names and data. The ext values above, the name (the last path
+//     component) and the data of a node are stored back to back as one blob
+//     in 64 KiB byte chunks, allocated in 8-byte units. A freed blob goes on
+//     a free list of its size (in units, up to 1 KiB); an allocation takes an
+//     exact fit first, then splits a larger free blob, then carves the
+//     current chunk, so setData churn reuses space instead of leaking it.
+//     Blobs larger than 1 KiB get their own allocation. A blob reference is a
+//     uint32 (unit number, or a flagged slot of the large-blob table), which
+//     bounds the chunked blobs at 16 GiB. Data() returns a slice of the blob:
+//     it is valid until the tree next changes and must not be modified. Nil
+//     data is distinct from empty data (data length -1).
 //   - Path index. One open-addressing hash table with linear probing maps
 //     (parent index, name) to a node index. It stores nothing but uint32
 //     slots: a 28-bit node index (so at most 2^28-1 node slots) and 4 bits

@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,13 +29,13 @@ func dump(tr *Tree) string {
 	slices.Sort(paths)
 	for _, p := range paths {
 		i := all[p]
-		n := tr.r(i)
+		n, e := tr.r(i), tr.ext(i)
 		data := "nil"
 		if d := tr.data(i); d != nil {
 			data = fmt.Sprintf("%x", d)
 		}
 		fmt.Fprintf(&b, "%s data=%s acl=%v czxid=%d mzxid=%d pzxid=%d ctime=%d mtime=%d owner=%d v=%d cv=%d av=%d children=%v\n",
-			p, data, tr.acls.list(n.acl), n.czxid, n.mzxid, n.pzxid, n.ctime, n.mtime, n.owner,
+			p, data, tr.acls.list(n.acl), n.czxid, e.mzxid, n.pzxid, n.ctime, e.mtime, e.owner,
 			n.version, n.cversion, n.aversion, Node{tr, i}.Children())
 	}
 	for _, s := range tr.EphemeralSessions() {
@@ -100,16 +101,16 @@ func checkIndexes(t *testing.T, tr *Tree, exact []string) {
 	refs := map[uint32]int{}
 	limits := map[string]bool{}
 	for p, i := range all {
-		n := tr.r(i)
+		n, owner := tr.r(i), tr.ext(i).owner
 		size += javaLength(p) + int64(len(tr.data(i)))
 		switch {
-		case n.owner == 0:
-		case n.owner == proto.ContainerOwner:
+		case owner == 0:
+		case owner == proto.ContainerOwner:
 			containers = append(containers, p)
-		case uint64(n.owner)>>56 == 0xff:
+		case uint64(owner)>>56 == 0xff:
 			ttls = append(ttls, p)
 		default:
-			eph[n.owner] = append(eph[n.owner], p)
+			eph[owner] = append(eph[owner], p)
 			ephCount++
 		}
 		refs[n.acl]++
@@ -196,4 +197,13 @@ func mustGet(t *testing.T, tr *Tree, path string) Node {
 		t.Fatalf("node %s missing", path)
 	}
 	return n
+}
+
+// changeExt rewrites the ext values of the node at path with change, and
+// nothing else (no index follows; for digest tests).
+func changeExt(tr *Tree, path string, change func(*ext)) {
+	i := tr.lookup(path)
+	e := tr.ext(i)
+	change(&e)
+	tr.replaceData(i, bytes.Clone(tr.data(i)), e)
 }

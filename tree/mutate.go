@@ -33,12 +33,9 @@ func (t *Tree) Create(path string, data []byte, acl []proto.ACL, owner int64, zx
 	t.attach(path, rec{
 		acl:   t.acls.acquire(acl),
 		czxid: zxid,
-		mzxid: zxid,
 		pzxid: zxid,
 		ctime: timeMs,
-		mtime: timeMs,
-		owner: owner,
-	}, data)
+	}, ext{mzxid: zxid, mtime: timeMs, owner: owner}, data)
 	if prefix, ok := quotaNodePrefix(parentPath); ok {
 		switch name {
 		case limitsName:
@@ -68,7 +65,7 @@ func (t *Tree) Delete(path string, zxid int64) {
 	parent := r.parent
 	dataLen := int64(max(r.dataLen, 0))
 	if t.inTxn {
-		t.log(undoRec{kind: undoDelete, path: path, node: *r, data: bytes.Clone(t.data(i)),
+		t.log(undoRec{kind: undoDelete, path: path, node: *r, ext: t.ext(i), data: bytes.Clone(t.data(i)),
 			acl: t.acls.list(r.acl), zxid: t.r(parent).pzxid})
 	}
 	t.w(parent).pzxid = zxid
@@ -91,11 +88,8 @@ func (t *Tree) SetData(path string, data []byte, zxid, timeMs int64) {
 	r := t.r(i)
 	oldLen := int64(max(r.dataLen, 0))
 	t.logData(path, i)
-	t.replaceData(i, data)
-	r = t.w(i)
-	r.version++
-	r.mzxid = zxid
-	r.mtime = timeMs
+	t.replaceData(i, data, ext{mzxid: zxid, mtime: timeMs, owner: t.ext(i).owner})
+	t.w(i).version++
 	t.updateQuotaStats(path, 0, int64(len(data))-oldLen)
 }
 
@@ -112,16 +106,14 @@ func (t *Tree) SetACL(path string, acl []proto.ACL) {
 	t.w(i).aversion++
 }
 
-// attach links a new node built from r (its ACL already acquired; links,
-// blob and data length are filled in here) into the tree and every index,
-// and returns its index.
-func (t *Tree) attach(path string, r rec, data []byte) uint32 {
+// attach links a new node built from r and e (its ACL already acquired;
+// links, blob and data length are filled in here) into the tree and every
+// index, and returns its index.
+func (t *Tree) attach(path string, r rec, e ext, data []byte) uint32 {
 	parentPath, name := splitPath(path)
 	parent := t.lookup(parentPath)
 	i := t.slab.alloc()
-	r.blob = storeBlob(&t.blobs, name, data)
-	r.nameLen = uint32(len(name))
-	r.dataLen = dataLenOf(data)
+	putBlob(&t.blobs, &r, e, name, data)
 	*t.r(i) = r
 	t.link(parent, i)
 	if !t.indexAdd(i) {
@@ -135,18 +127,19 @@ func (t *Tree) attach(path string, r rec, data []byte) uint32 {
 // and TTL indexes.
 func indexNode[P string | []byte](t *Tree, path P, i uint32) {
 	r := t.r(i)
+	owner := t.ext(i).owner
 	t.count++
 	t.dataSize += javaLength(path) + int64(max(r.dataLen, 0))
-	switch kindOf(r.owner) {
+	switch kindOf(owner) {
 	case ownerContainer:
 		t.containers[string(path)] = struct{}{}
 	case ownerTTL:
 		t.ttls[string(path)] = struct{}{}
 	case ownerSession:
-		set := t.ephemerals[r.owner]
+		set := t.ephemerals[owner]
 		if set == nil {
 			set = make(map[string]struct{}, 1)
-			t.ephemerals[r.owner] = set
+			t.ephemerals[owner] = set
 		}
 		set[string(path)] = struct{}{}
 		t.ephemeralCount++
@@ -161,16 +154,17 @@ func (t *Tree) detach(path string, i uint32) {
 	t.unlink(i)
 	t.count--
 	t.dataSize -= javaLength(path) + int64(max(r.dataLen, 0))
-	switch kindOf(r.owner) {
+	owner := t.ext(i).owner
+	switch kindOf(owner) {
 	case ownerContainer:
 		delete(t.containers, path)
 	case ownerTTL:
 		delete(t.ttls, path)
 	case ownerSession:
-		set := t.ephemerals[r.owner]
+		set := t.ephemerals[owner]
 		delete(set, path)
 		if len(set) == 0 {
-			delete(t.ephemerals, r.owner)
+			delete(t.ephemerals, owner)
 		}
 		t.ephemeralCount--
 	}
@@ -178,14 +172,13 @@ func (t *Tree) detach(path string, i uint32) {
 	t.freeNode(i)
 }
 
-// replaceData swaps node i's data for a copy of data, keeping the data
-// size index exact.
-func (t *Tree) replaceData(i uint32, data []byte) {
+// replaceData swaps node i's data for a copy of data and its ext values
+// for e, keeping the data size index exact. The blob is always a new one:
+// a frozen view may still read the old.
+func (t *Tree) replaceData(i uint32, data []byte, e ext) {
 	old := *t.r(i)
-	ref := storeBlob(&t.blobs, t.name(i), data)
 	r := t.w(i)
-	r.blob = ref
-	r.dataLen = dataLenOf(data)
+	putBlob(&t.blobs, r, e, nameOf(&t.blobs, &old), data)
 	t.freeBlob(old.blob, old.blobLen())
 	t.dataSize += int64(len(data)) - int64(max(old.dataLen, 0))
 }

@@ -27,20 +27,20 @@ func (n Node) ACL() []proto.ACL { return n.t.acls.list(n.rec().acl) }
 
 // Stat returns the client-visible stat: cversion is 2*stored-numChildren
 // (int32 arithmetic) and container/TTL owners are reported as 0.
-func (n Node) Stat() proto.Stat { return statOf(n.rec()) }
+func (n Node) Stat() proto.Stat { return statOf(n.rec(), n.t.ext(n.i)) }
 
-// statOf builds the client-visible stat of a record.
-func statOf(r *rec) proto.Stat {
+// statOf builds the client-visible stat of a record and its ext values.
+func statOf(r *rec, e ext) proto.Stat {
 	nc := int32(r.nkids)
 	return proto.Stat{
 		Czxid:          r.czxid,
-		Mzxid:          r.mzxid,
+		Mzxid:          e.mzxid,
 		Ctime:          r.ctime,
-		Mtime:          r.mtime,
+		Mtime:          e.mtime,
 		Version:        r.version,
 		Cversion:       r.cversion*2 - nc,
 		Aversion:       r.aversion,
-		EphemeralOwner: clientOwner(r.owner),
+		EphemeralOwner: clientOwner(e.owner),
 		DataLength:     max(r.dataLen, 0),
 		NumChildren:    nc,
 		Pzxid:          r.pzxid,
@@ -54,7 +54,7 @@ func (n Node) StoredCversion() int32 { return n.rec().cversion }
 
 // Owner returns the raw ephemeralOwner: a session id, proto.ContainerOwner,
 // a TTL encoding (proto.TTLOwnerMask | ttl) or 0.
-func (n Node) Owner() int64 { return n.rec().owner }
+func (n Node) Owner() int64 { return n.t.ext(n.i).owner }
 
 // Children returns the names of the node's children, sorted.
 func (n Node) Children() []string {
@@ -76,10 +76,10 @@ func (n Node) Version() int32 { return n.rec().version }
 func (n Node) Aversion() int32 { return n.rec().aversion }
 
 // Mtime returns the time of the last setData (ms since the epoch).
-func (n Node) Mtime() int64 { return n.rec().mtime }
+func (n Node) Mtime() int64 { return n.t.ext(n.i).mtime }
 
 // Mzxid returns the zxid of the last setData.
-func (n Node) Mzxid() int64 { return n.rec().mzxid }
+func (n Node) Mzxid() int64 { return n.t.ext(n.i).mzxid }
 
 // Pzxid returns the zxid of the last child create or delete.
 func (n Node) Pzxid() int64 { return n.rec().pzxid }

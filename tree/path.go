@@ -18,6 +18,10 @@ const (
 	quotaPrefix = quotaPath + "/"
 )
 
+// MaxPathLen bounds the length of a path ValidatePath accepts: every name
+// in it is then shorter than the tree's limit on a name.
+const MaxPathLen = nameMask
+
 // ValidatePath applies ZooKeeper's server-side path rules (PathUtils.validatePath,
 // PROTOCOL.md §3.5) and returns proto.ErrBadArguments when path breaks one.
 //
@@ -28,8 +32,12 @@ const (
 // outside the Basic Multilingual Plane (Java sees it as a surrogate pair).
 // Bytes that are not valid UTF-8 are rejected too (Java decodes them to
 // U+FFFD, which is in the forbidden range).
+//
+// One rule is zkd's own: a path of MaxPathLen bytes or more is refused, as
+// the tree cannot hold a name that long. Only a jute.maxbuffer of a
+// gigabyte or more lets such a request through at all.
 func ValidatePath(path string) error {
-	if len(path) == 0 || path[0] != '/' {
+	if len(path) == 0 || path[0] != '/' || len(path) >= MaxPathLen {
 		return proto.ErrBadArguments
 	}
 	if len(path) == 1 {

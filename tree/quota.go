@@ -106,7 +106,7 @@ func (t *Tree) subtreeUsage(path string) (count, bytes int64) {
 // the data for undo.
 func (t *Tree) writeStats(path string, i uint32, data []byte) {
 	t.logData(path, i)
-	t.replaceData(i, data)
+	t.replaceData(i, data, t.ext(i))
 }
 
 // CheckQuota tells whether adding countDelta nodes and bytesDelta bytes at

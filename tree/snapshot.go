@@ -190,7 +190,7 @@ func (e *snapEncoder) encode(count int) error {
 		r := &top.kids[0]
 		top.kids = top.kids[1:]
 		b := binary.AppendUvarint(e.buf[:0], uint64(depth))
-		name := e.v.blobs.bytes(r.blob, int(r.nameLen))
+		name := nameOf(&e.v.blobs, r)
 		b = binary.AppendUvarint(b, uint64(len(name)))
 		e.buf = append(b, name...)
 		e.path = append(append(e.path[:top.pathLen], '/'), name...)
@@ -270,14 +270,15 @@ func (e *snapEncoder) writeNode(n *rec) error {
 		return errors.New("tree: encode snapshot: node ACL not interned")
 	}
 	data := blobData(&e.v.blobs, n)
-	e.digest += nodeDigest(e.path, n, data, e.v.acls[n.acl].key)
+	x := extOf(&e.v.blobs, n)
+	e.digest += nodeDigest(e.path, n, x, data, e.v.acls[n.acl].key)
 	b := binary.AppendUvarint(e.buf, e.ids[n.acl])
 	b = binary.AppendVarint(b, n.czxid)
-	b = binary.AppendVarint(b, n.mzxid-n.czxid)
+	b = binary.AppendVarint(b, x.mzxid-n.czxid)
 	b = binary.AppendVarint(b, n.pzxid-n.czxid)
 	b = binary.AppendVarint(b, n.ctime)
-	b = binary.AppendVarint(b, n.mtime-n.ctime)
-	b = binary.AppendUvarint(b, uint64(n.owner))
+	b = binary.AppendVarint(b, x.mtime-n.ctime)
+	b = binary.AppendUvarint(b, uint64(x.owner))
 	b = binary.AppendVarint(b, int64(n.version))
 	b = binary.AppendVarint(b, int64(n.cversion))
 	b = binary.AppendVarint(b, int64(n.aversion))

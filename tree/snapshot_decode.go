@@ -67,6 +67,7 @@ type snapDecoder struct {
 	err  error
 	node int64  // index of the node being read (-1 before the root)
 	buf  []byte // path of the node being read
+	head []byte // the ext bytes and name of the node being read
 	// digest is the sum of the node digests so far.
 	digest uint64
 	size   int64 // input size bound, 0 when unknown
@@ -117,7 +118,7 @@ func (d *snapDecoder) decode() *Tree {
 	if !d.fields(root, nil, ids) {
 		return nil
 	}
-	if o := t.r(root).owner; o != 0 {
+	if o := t.ext(root).owner; o != 0 {
 		d.bad("root owner %#x", o)
 		return nil
 	}
@@ -187,7 +188,7 @@ func (d *snapDecoder) decode() *Tree {
 // nodeDigest hashes decoded node i at path.
 func (d *snapDecoder) nodeDigest(path []byte, i uint32) uint64 {
 	r := d.t.r(i)
-	return nodeDigest(path, r, d.t.data(i), d.t.acls.entries[r.acl].key)
+	return nodeDigest(path, r, d.t.ext(i), d.t.data(i), d.t.acls.entries[r.acl].key)
 }
 
 // acls reads the ACL lists and interns them in table; identical lists
@@ -230,17 +231,18 @@ func (d *snapDecoder) fields(i uint32, name []byte, ids []uint32) bool {
 		d.bad("ACL id %d of %d", id, len(ids))
 	}
 	var n rec
+	var e ext
 	n.czxid = d.varint()
-	n.mzxid = n.czxid + d.varint()
+	e.mzxid = n.czxid + d.varint()
 	n.pzxid = n.czxid + d.varint()
 	n.ctime = d.varint()
-	n.mtime = n.ctime + d.varint()
-	n.owner = int64(d.uvarint())
+	e.mtime = n.ctime + d.varint()
+	e.owner = int64(d.uvarint())
 	n.version = d.int32()
 	n.cversion = d.int32()
 	n.aversion = d.int32()
-	n.nameLen = uint32(len(name))
-	n.blob, n.dataLen = d.blob(name)
+	d.head = append(setExt(&n, e, len(name), d.head[:0]), name...)
+	n.blob, n.dataLen = d.blob(d.head)
 	if d.err != nil {
 		return false
 	}
@@ -251,14 +253,21 @@ func (d *snapDecoder) fields(i uint32, name []byte, ids []uint32) bool {
 }
 
 // blob reads a nullable byte string (nil stays nil, empty stays empty)
-// and stores name followed by it in a new blob.
-func (d *snapDecoder) blob(name []byte) (uint32, int32) {
+// and stores head (the ext bytes and the name) followed by it in a new
+// blob.
+func (d *snapDecoder) blob(head []byte) (uint32, int32) {
 	l := d.uvarint()
 	if d.err != nil {
 		return 0, 0
 	}
+	name := head
 	if l == 0 {
-		return storeBlob(&d.t.blobs, name, nil), -1
+		if len(head) == 0 {
+			return 0, -1
+		}
+		ref := d.t.blobs.alloc(len(head))
+		copy(d.t.blobs.bytes(ref, len(head)), head)
+		return ref, -1
 	}
 	l--
 	if l > maxSnapData {

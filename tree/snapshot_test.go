@@ -223,15 +223,15 @@ func TestDigestSeesEveryField(t *testing.T) {
 		name string
 		mut  func(tr *Tree)
 	}{
-		{"data", func(tr *Tree) { tr.replaceData(tr.lookup("/a"), []byte("date")) }},
-		{"nil to empty", func(tr *Tree) { tr.replaceData(tr.lookup("/a/b"), []byte{}) }},
+		{"data", func(tr *Tree) { tr.replaceData(tr.lookup("/a"), []byte("date"), tr.ext(tr.lookup("/a"))) }},
+		{"nil to empty", func(tr *Tree) { tr.replaceData(tr.lookup("/a/b"), []byte{}, tr.ext(tr.lookup("/a/b"))) }},
 		{"acl", func(tr *Tree) { tr.replaceACL(tr.lookup("/a"), readOK) }},
 		{"czxid", func(tr *Tree) { tr.r(tr.lookup("/a")).czxid++ }},
-		{"mzxid", func(tr *Tree) { tr.r(tr.lookup("/a")).mzxid++ }},
+		{"mzxid", func(tr *Tree) { changeExt(tr, "/a", func(e *ext) { e.mzxid++ }) }},
 		{"pzxid", func(tr *Tree) { tr.r(tr.lookup("/a")).pzxid++ }},
 		{"ctime", func(tr *Tree) { tr.r(tr.lookup("/a")).ctime++ }},
-		{"mtime", func(tr *Tree) { tr.r(tr.lookup("/a")).mtime++ }},
-		{"owner", func(tr *Tree) { tr.r(tr.lookup("/a/b")).owner = 1 }},
+		{"mtime", func(tr *Tree) { changeExt(tr, "/a", func(e *ext) { e.mtime++ }) }},
+		{"owner", func(tr *Tree) { changeExt(tr, "/a/b", func(e *ext) { e.owner = 1 }) }},
 		{"version", func(tr *Tree) { tr.r(tr.lookup("/a")).version++ }},
 		{"cversion", func(tr *Tree) { tr.r(tr.lookup("/a")).cversion++ }},
 		{"aversion", func(tr *Tree) { tr.r(tr.lookup("/a")).aversion++ }},

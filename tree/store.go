@@ -1,15 +1,20 @@
 package tree
 
-// rec is one znode's record: fixed size and free of Go pointers, so chunks
-// of records are never traced by the garbage collector. See "Representation"
-// in doc.go for the layout contract.
+import "encoding/binary"
+
+// rec is one znode's record: fixed size (72 bytes) and free of Go
+// pointers, so chunks of records are never traced by the garbage
+// collector. See "Representation" in doc.go for the layout contract.
+//
+// mzxid, mtime and the raw owner are not in the record: most nodes are
+// never changed after their create and are not ephemeral, so their mzxid
+// and mtime equal czxid and ctime and their owner is 0. A node whose
+// values differ keeps them at the start of its blob, flagged in nameLen
+// (see ext).
 type rec struct {
 	czxid int64
-	mzxid int64
 	pzxid int64
 	ctime int64
-	mtime int64
-	owner int64
 
 	version  int32
 	cversion int32 // stored: number of children ever created
@@ -22,16 +27,119 @@ type rec struct {
 	prev   uint32 // newer sibling, 0 at the start
 	nkids  uint32
 
-	blob    uint32 // name followed by data (see blob.go); 0 when both are empty
-	nameLen uint32
-	dataLen int32 // -1 for nil data; freeMark on a free slot
+	blob    uint32 // [ext] name data (see ext and blob.go); 0 when empty
+	nameLen uint32 // the name's length, and the ext flags in the top bits
+	dataLen int32  // -1 for nil data; freeMark on a free slot
+}
+
+// ext is the part of a node kept out of its record: mzxid and mtime
+// (czxid and ctime until the first setData) and the raw owner (0 for a
+// persistent node). A blob starts with the values that differ from those
+// defaults, as little-endian int64s: mzxid and mtime when extMod is set in
+// nameLen, then the owner when extOwner is set.
+type ext struct {
+	mzxid int64
+	mtime int64
+	owner int64
+}
+
+// Flags in rec.nameLen; the name's length is the rest.
+const (
+	extMod   = 1 << 31
+	extOwner = 1 << 30
+	nameMask = extOwner - 1 // also the longest name a node can have
+)
+
+var le = binary.LittleEndian
+
+// nameSize is the length of the record's name.
+func (r *rec) nameSize() int { return int(r.nameLen & nameMask) }
+
+// extSize is the length of the ext values at the start of the blob.
+func (r *rec) extSize() int {
+	n := 0
+	if r.nameLen&extMod != 0 {
+		n += 16
+	}
+	if r.nameLen&extOwner != 0 {
+		n += 8
+	}
+	return n
 }
 
 // freeMark in dataLen marks a record whose slot is on the free list.
 const freeMark = -2
 
-// blobLen returns the length of the record's blob: name plus data.
-func (r *rec) blobLen() int { return int(r.nameLen) + max(int(r.dataLen), 0) }
+// blobLen returns the length of the record's blob: ext, name and data.
+func (r *rec) blobLen() int { return r.extSize() + r.nameSize() + max(int(r.dataLen), 0) }
+
+// extOf returns the ext values of the node with record r.
+func extOf(b *blobStore, r *rec) ext {
+	e := ext{mzxid: r.czxid, mtime: r.ctime}
+	n := r.extSize()
+	if n == 0 {
+		return e
+	}
+	p := b.bytes(r.blob, n)
+	if r.nameLen&extMod != 0 {
+		e.mzxid = int64(le.Uint64(p))
+		e.mtime = int64(le.Uint64(p[8:]))
+		p = p[16:]
+	}
+	if r.nameLen&extOwner != 0 {
+		e.owner = int64(le.Uint64(p))
+	}
+	return e
+}
+
+// nameOf returns the name held in r's blob.
+func nameOf(b *blobStore, r *rec) []byte {
+	x, n := r.extSize(), r.nameSize()
+	if n == 0 {
+		return nil
+	}
+	return b.bytes(r.blob, x+n)[x:]
+}
+
+// setExt sets r.nameLen, the flags and the length of a name of n bytes,
+// for ext values e (r's czxid and ctime must be set) and appends to dst the
+// ext bytes that start the blob. It panics on a name longer than nameMask,
+// which no request can carry.
+func setExt(r *rec, e ext, n int, dst []byte) []byte {
+	if n > nameMask {
+		panic("tree: node name too long")
+	}
+	flags := uint32(0)
+	if e.mzxid != r.czxid || e.mtime != r.ctime {
+		flags |= extMod
+		dst = le.AppendUint64(dst, uint64(e.mzxid))
+		dst = le.AppendUint64(dst, uint64(e.mtime))
+	}
+	if e.owner != 0 {
+		flags |= extOwner
+		dst = le.AppendUint64(dst, uint64(e.owner))
+	}
+	r.nameLen = flags | uint32(n)
+	return dst
+}
+
+// putBlob stores e, name and data in a new blob and points r at it
+// (blob, nameLen and dataLen); r's czxid and ctime must be set. The
+// caller frees r's previous blob, if any.
+func putBlob[T string | []byte](b *blobStore, r *rec, e ext, name T, data []byte) {
+	var buf [24]byte
+	head := setExt(r, e, len(name), buf[:0])
+	r.dataLen = dataLenOf(data)
+	n := len(head) + len(name) + len(data)
+	if n == 0 {
+		r.blob = 0
+		return
+	}
+	r.blob = b.alloc(n)
+	dst := b.bytes(r.blob, n)
+	dst = dst[copy(dst, head):]
+	copy(dst[copy(dst, name):], data)
+}
 
 const (
 	recShift = 10
@@ -91,10 +199,10 @@ func (t *Tree) w(i uint32) *rec {
 }
 
 // name returns node i's name (a slice of its blob).
-func (t *Tree) name(i uint32) []byte {
-	r := t.r(i)
-	return t.blobs.bytes(r.blob, int(r.nameLen))
-}
+func (t *Tree) name(i uint32) []byte { return nameOf(&t.blobs, t.r(i)) }
+
+// ext returns node i's ext values.
+func (t *Tree) ext(i uint32) ext { return extOf(&t.blobs, t.r(i)) }
 
 // data returns node i's data: nil, or a capped slice of its blob.
 func (t *Tree) data(i uint32) []byte { return blobData(&t.blobs, t.r(i)) }
@@ -108,7 +216,7 @@ func blobData(b *blobStore, r *rec) []byte {
 		return []byte{}
 	}
 	all := b.bytes(r.blob, r.blobLen())
-	return all[r.nameLen:]
+	return all[r.extSize()+r.nameSize():]
 }
 
 // link makes c the newest child of p.
@@ -184,19 +292,6 @@ func (t *Tree) freeBlob(ref uint32, n int) {
 		return
 	}
 	t.blobs.free(ref, n)
-}
-
-// storeBlob stores name followed by data in a new blob (0 when both are
-// empty).
-func storeBlob[T string | []byte](b *blobStore, name T, data []byte) uint32 {
-	n := len(name) + len(data)
-	if n == 0 {
-		return 0
-	}
-	ref := b.alloc(n)
-	dst := b.bytes(ref, n)
-	copy(dst[copy(dst, name):], data)
-	return ref
 }
 
 // dataLenOf returns the stored data length for data: -1 for nil.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 // TestBlobChurnReusesSpace rewrites the data of a few nodes many times with
@@ -101,5 +102,13 @@ func TestManyChildrenCreateDelete(t *testing.T) {
 	checkIndexes(t, tr, nil)
 	if back := decodeTree(t, encodeTree(t, tr)); dump(back) != dump(tr) {
 		t.Error("snapshot round trip differs")
+	}
+}
+
+// TestRecordSize pins the record's size: a million nodes cost 72 MB of
+// records, and a larger record is a deliberate change of doc.go's layout.
+func TestRecordSize(t *testing.T) {
+	if got := unsafe.Sizeof(rec{}); got != 72 {
+		t.Fatalf("rec is %d bytes, want 72", got)
 	}
 }

@@ -53,9 +53,9 @@ func New() *Tree {
 	*t.r(root) = rec{acl: t.acls.acquire(proto.OpenACLUnsafe)}
 	t.count = 1
 	t.dataSize = javaLength(rootPath)
-	t.attach(procPath, rec{acl: t.acls.acquire(proto.OpenACLUnsafe)}, []byte{})
-	t.quotaDir = t.attach(quotaPath, rec{acl: t.acls.acquire(proto.OpenACLUnsafe)}, []byte{})
-	t.attach(configPath, rec{acl: t.acls.acquire(proto.ReadACLUnsafe), aversion: -1}, []byte{})
+	t.attach(procPath, rec{acl: t.acls.acquire(proto.OpenACLUnsafe)}, ext{}, []byte{})
+	t.quotaDir = t.attach(quotaPath, rec{acl: t.acls.acquire(proto.OpenACLUnsafe)}, ext{}, []byte{})
+	t.attach(configPath, rec{acl: t.acls.acquire(proto.ReadACLUnsafe), aversion: -1}, ext{}, []byte{})
 	return t
 }
 

@@ -12,7 +12,7 @@ type undoKind uint8
 const (
 	undoCreate undoKind = iota + 1 // detach path; parent cversion = i32, pzxid = zxid
 	undoDelete                     // recreate node (fields, data, acl) at path; parent pzxid = zxid
-	undoData                       // node data = data, version = i32, mzxid = zxid, mtime = time
+	undoData                       // node data = data, version = i32, ext values = ext
 	undoACL                        // node acl = acl, aversion = i32
 	undoQuota                      // quota prefix path registered = flag
 )
@@ -26,10 +26,10 @@ type undoRec struct {
 	i32  int32
 	path string
 	node rec // undoDelete: the deleted node's fields
+	ext  ext // undoDelete and undoData: the node's ext values
 	data []byte
 	acl  []proto.ACL
 	zxid int64
-	time int64
 }
 
 // maxKeptUndo bounds the capacity of the undo log kept between transactions.
@@ -89,7 +89,7 @@ func (t *Tree) logData(path string, i uint32) {
 		return
 	}
 	r := t.r(i)
-	t.log(undoRec{kind: undoData, path: path, data: bytes.Clone(t.data(i)), i32: r.version, zxid: r.mzxid, time: r.mtime})
+	t.log(undoRec{kind: undoData, path: path, data: bytes.Clone(t.data(i)), i32: r.version, ext: t.ext(i)})
 }
 
 // revert applies the inverse of one recorded change.
@@ -103,15 +103,12 @@ func (t *Tree) revert(r *undoRec) {
 	case undoDelete:
 		n := r.node
 		n.acl = t.acls.acquire(r.acl)
-		t.attach(r.path, n, r.data)
+		t.attach(r.path, n, r.ext, r.data)
 		t.w(t.lookup(ParentOf(r.path))).pzxid = r.zxid
 	case undoData:
 		i := t.lookup(r.path)
-		t.replaceData(i, r.data)
-		n := t.w(i)
-		n.version = r.i32
-		n.mzxid = r.zxid
-		n.mtime = r.time
+		t.replaceData(i, r.data, r.ext)
+		t.w(i).version = r.i32
 	case undoACL:
 		i := t.lookup(r.path)
 		t.replaceACL(i, r.acl)

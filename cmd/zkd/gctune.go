@@ -15,9 +15,16 @@ import (
 // least gcMinPercent and at most 100 percent of the live heap, re-reading
 // the live heap every second. An explicit GOGC or GOMEMLIMIT in the
 // environment turns it off.
+//
+// A small headroom means more collections, but a collection costs little
+// here: the tree's records and blobs hold no pointers, so the collector
+// marks a chunk without reading it, and the pointerful rest of the heap is
+// small. With a million znodes resident under set load, headroom 48 MiB
+// (25 %) left the process at 309-320 MiB; at 10-12 % it stays near 260,
+// with no change in CPU per write beyond noise.
 const (
-	gcHeadroom   = 48 << 20
-	gcMinPercent = 25
+	gcHeadroom   = 24 << 20
+	gcMinPercent = 10
 	gcPeriod     = time.Second
 )
 

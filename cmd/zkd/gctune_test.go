@@ -8,12 +8,13 @@ func TestGCPercentFor(t *testing.T) {
 		want int
 	}{
 		{0, 100},
-		{32 << 20, 100},
-		{48 << 20, 100},
-		{96 << 20, 50},
-		{192 << 20, 25},
-		{512 << 20, 25},
-		{4 << 30, 25},
+		{16 << 20, 100},
+		{24 << 20, 100},
+		{48 << 20, 50},
+		{96 << 20, 25},
+		{192 << 20, 12},
+		{512 << 20, 10},
+		{4 << 30, 10},
 	} {
 		if got := gcPercentFor(c.live); got != c.want {
 			t.Errorf("gcPercentFor(%d MiB) = %d, want %d", c.live>>20, got, c.want)

@@ -69,8 +69,9 @@
 //
 //  1. the snapshot file: temp file, fsync, rename, directory fsync;
 //  2. the WAL's snapshot marker (fsynced): restart replays from there;
-//  3. compaction: raft's in-memory log keeps catchUpEntries behind the
-//     snapshot; with autopurge on (the default, unlike ZooKeeper; an
+//  3. compaction: raft's log keeps catchUpEntries behind the snapshot
+//     (in memory only the newest entries, raftnode.DiskStorage; older ones
+//     are read back from the WAL for a lagging follower); with autopurge on (the default, unlike ZooKeeper; an
 //     explicit autopurge.purgeInterval=0 turns it off) old snapshots are
 //     purged down to autopurge.snapRetainCount and the WAL segments that
 //     only they needed are deleted.

@@ -111,6 +111,10 @@
 // Storage is raft.Storage plus Save and ApplySnapshot. MemoryStorage keeps
 // everything in memory; DiskStorage puts a write-ahead log (package wal)
 // under it and takes the consumer's snapshots (CreateSnapshot, Compact).
+// A Storage that is also a Trimmer hears, after each Ready, the last entry
+// delivered to the consumer: DiskStorage then keeps only KeepInMemory
+// entries behind it in memory and reads older ones, for a lagging
+// follower, back from the WAL.
 // A Save error wrapping ErrTemporary is retried by the loop with backoff
 // (Config.OnStorage hears about it); any other Save error stops the loop,
 // and Done/Err report it. An empty Storage means first start: the

@@ -210,6 +210,9 @@ func (l *loop) handleReady(ctx context.Context) error {
 		return err
 	}
 	l.rn.Advance(rd)
+	if t, ok := l.storage.(Trimmer); ok && len(rd.CommittedEntries) > 0 {
+		t.Trim(rd.CommittedEntries[len(rd.CommittedEntries)-1].GetIndex())
+	}
 	return nil
 }
 

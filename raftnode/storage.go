@@ -32,6 +32,13 @@ type Storage interface {
 	ApplySnapshot(snap *raftpb.Snapshot) error
 }
 
+// Trimmer is a Storage that need not keep every entry in memory: after
+// each Ready, the raft loop tells it the last entry handed to the
+// consumer, which raft will not ask to apply again (DiskStorage).
+type Trimmer interface {
+	Trim(delivered uint64)
+}
+
 // ErrTemporary marks a Save failure that left the storage unchanged and
 // may pass (disk space running out while a new WAL segment is prepared).
 var ErrTemporary = errors.New("raftnode: temporary storage failure")

@@ -13,6 +13,7 @@ type replay struct {
 	hs   hardState
 	snap SnapshotMarker
 	ents []*raftpb.Entry
+	pos  positions // where ents are (and the entries they replaced, until dropped)
 	// seen: an entry was read; only the very first may start anywhere.
 	seen bool
 	// firstPath and firstOff locate ents[0] when it was read with nothing
@@ -21,10 +22,10 @@ type replay struct {
 	firstOff  int
 }
 
-func (r *replay) record(typ byte, payload []byte, path string, off int) error {
+func (r *replay) record(typ byte, payload []byte, path string, at entryPos) error {
 	switch typ {
 	case typeEntry:
-		return r.entry(payload, path, off)
+		return r.entry(payload, path, at)
 	case typeHardState:
 		r.hs = decodeHardState(payload)
 	case typeSnapshot:
@@ -33,7 +34,8 @@ func (r *replay) record(typ byte, payload []byte, path string, off int) error {
 	return nil
 }
 
-func (r *replay) entry(payload []byte, path string, off int) error {
+func (r *replay) entry(payload []byte, path string, at entryPos) error {
+	off := int(at.off)
 	idx := entryIndex(payload)
 	if idx == 0 {
 		return refusal(ErrCorrupt, r.dir, path, off, "entry with index 0")
@@ -59,6 +61,7 @@ func (r *replay) entry(payload []byte, path string, off int) error {
 		r.firstPath, r.firstOff = path, off
 	}
 	r.ents = append(r.ents, decodeEntry(payload))
+	r.pos.add(idx, at)
 	return nil
 }
 
@@ -66,6 +69,9 @@ func (r *replay) entry(payload []byte, path string, off int) error {
 func (r *replay) truncate(n int) {
 	clear(r.ents[n:])
 	r.ents = r.ents[:n]
+	if n == 0 {
+		r.pos.reset()
+	}
 }
 
 // marker records a snapshot marker. The entries it covers stay (for

@@ -127,11 +127,11 @@ type scanned struct {
 }
 
 // scanSegment verifies one segment's records, handing each after the
-// metadata to visit. chain is the record CRC the segment must continue;
+// metadata to visit with its offset and the record CRC it is chained from. chain is the record CRC the segment must continue;
 // first means the segment is the oldest kept, whose chain is unknown. Only
 // the last segment may end in a torn write.
 func scanSegment(dir, path string, data []byte, seg segment, chain uint32, first, last bool,
-	visit func(typ byte, payload []byte, off int) error) (scanned, error) {
+	visit func(typ byte, payload []byte, off int, seed uint32) error) (scanned, error) {
 	var s scanned
 	if first && len(data) >= headerSize+8 {
 		chain = le.Uint32(data[headerSize+4:]) // the metadata's prevCRC seeds its own CRC
@@ -178,7 +178,7 @@ func scanSegment(dir, path string, data []byte, seg segment, chain uint32, first
 			if f.typ == typeMetadata {
 				return s, refusal(ErrCorrupt, dir, path, off, "metadata record inside a segment")
 			}
-			if err := visit(f.typ, f.payload, off); err != nil {
+			if err := visit(f.typ, f.payload, off, chain); err != nil {
 				return s, err
 			}
 		}

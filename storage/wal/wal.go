@@ -88,6 +88,8 @@ type WAL struct {
 	snap SnapshotMarker
 	ids  [2]uint64 // node id, cluster id
 
+	pos positions // where the entries are, for ReadEntries
+
 	buf       []byte
 	failed    error // sticky: set by a failed write or fsync
 	unsynced  bool  // the live segment ends with records not yet fsynced
@@ -173,7 +175,9 @@ func (w *WAL) recover(segs []segment) error {
 			return fmt.Errorf("read segment: %w", err)
 		}
 		s, err := scanSegment(dir, path, data, seg, chain, i == 0, last,
-			func(typ byte, payload []byte, off int) error { return r.record(typ, payload, path, off) })
+			func(typ byte, payload []byte, off int, seed uint32) error {
+				return r.record(typ, payload, path, entryPos{seq: seg.seq, off: int64(off), seed: seed, size: uint32(frameSize(len(payload)))})
+			})
 		if err != nil {
 			return err
 		}
@@ -197,6 +201,7 @@ func (w *WAL) recover(segs []segment) error {
 	}
 	w.segs = segs
 	w.hs, w.snap = r.hs, r.snap
+	w.pos = r.pos
 	w.last = r.snap.Index
 	if n := len(r.ents); n > 0 {
 		w.last = r.ents[n-1].GetIndex()

@@ -50,7 +50,10 @@ func (w *WAL) Save(hs *raftpb.HardState, ents []*raftpb.Entry) error {
 		next = ents[0].GetIndex()
 	}
 	mustSync := len(ents) > 0 || h.term != w.hs.term || h.vote != w.hs.vote
-	err := w.append(buf, next, mustSync)
+	at, seed, err := w.append(buf, next, mustSync)
+	if err == nil && len(ents) > 0 {
+		w.recordPositions(buf, len(ents), w.segs[len(w.segs)-1].seq, at, seed)
+	}
 	w.keep(buf)
 	if err != nil {
 		return fmt.Errorf("wal: save: %w", err)
@@ -108,10 +111,13 @@ func (w *WAL) saveMarker(m SnapshotMarker, reset bool) error {
 		last = m.Index
 	}
 	buf := appendSnapshot(w.buf[:0], m)
-	err := w.append(buf, last+1, true)
+	_, _, err := w.append(buf, last+1, true)
 	w.keep(buf)
 	if err != nil {
 		return fmt.Errorf("wal: save snapshot marker: %w", err)
+	}
+	if reset {
+		w.pos.reset()
 	}
 	w.snap = m
 	w.last = last
@@ -137,29 +143,32 @@ func (w *WAL) keep(buf []byte) {
 }
 
 // append writes encoded records and, when mustSync, fsyncs them, cutting
-// a new segment first if they do not fit; next names that segment.
-func (w *WAL) append(buf []byte, next uint64, mustSync bool) error {
+// a new segment first if they do not fit; next names that segment. It
+// returns where in the last segment buf went and the record CRC its first
+// record is chained from.
+func (w *WAL) append(buf []byte, next uint64, mustSync bool) (at int64, seed uint32, err error) {
 	if w.off+int64(len(buf)) > w.opts.SegmentSize && w.off > w.headEnd {
 		if err := w.cut(next); err != nil {
-			return err
+			return 0, 0, err
 		}
 	}
 	if err := w.zeroAhead(w.off + int64(len(buf))); err != nil {
-		return err
+		return 0, 0, err
 	}
-	crc := seal(buf, w.crc)
-	if _, err := w.f.WriteAt(buf, w.off); err != nil {
-		return w.fail(fmt.Errorf("write %s: %w", w.path, err))
+	at, seed = w.off, w.crc
+	crc := seal(buf, seed)
+	if _, err := w.f.WriteAt(buf, at); err != nil {
+		return 0, 0, w.fail(fmt.Errorf("write %s: %w", w.path, err))
 	}
 	if mustSync {
 		if err := w.sync(w.f, w.path); err != nil {
-			return err
+			return 0, 0, err
 		}
 	}
 	w.unsynced = !mustSync
 	w.off += int64(len(buf))
 	w.crc = crc
-	return nil
+	return at, seed, nil
 }
 
 // zeroAheadBytes is how far past the records the live segment is
@@ -279,6 +288,7 @@ func (w *WAL) ReleaseTo(index uint64) error {
 		}
 	}
 	w.segs = w.segs[drop:]
+	w.pos.dropSegmentsBefore(w.segs[0].seq)
 	if err := w.syncDir(); err != nil {
 		return fmt.Errorf("wal: release: %w", err)
 	}

@@ -1,0 +1,273 @@
+package raftnode
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"testing"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/zkd-io/zkd/storage"
+	"github.com/zkd-io/zkd/storage/wal"
+)
+
+func openTestDisk(t *testing.T, fsys storage.FS, base *raftpb.SnapshotMetadata) *DiskStorage {
+	t.Helper()
+	w, err := wal.Open(wal.Options{Dir: "/wal", FS: fsys, SegmentSize: 64 << 10, NodeID: 1, ClusterID: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenDiskStorage(w, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func testEntry(index, term uint64) *raftpb.Entry {
+	return &raftpb.Entry{Index: new(index), Term: new(term), Type: raftpb.EntryNormal.Enum(), Data: fmt.Appendf(nil, "entry %d of term %d", index, term)}
+}
+
+// termOf is the term testEntries gives entry i: 1 up to 40, then 2, and 3
+// from 90 on.
+func termOf(i uint64) uint64 {
+	switch {
+	case i == 0:
+		return 0
+	case i <= 40:
+		return 1
+	case i < 90:
+		return 2
+	}
+	return 3
+}
+
+// checkLog reads entries lo..hi-1 and every term from lo-1 on through the
+// raft.Storage interface and compares them with what was saved.
+func checkLog(t *testing.T, d *DiskStorage, lo, hi uint64) {
+	t.Helper()
+	ents, err := d.Entries(lo, hi, math.MaxUint64)
+	if err != nil || uint64(len(ents)) != hi-lo {
+		t.Fatalf("entries %d..%d: %d entries, err %v", lo, hi-1, len(ents), err)
+	}
+	for k, e := range ents {
+		if want := testEntry(lo+uint64(k), termOf(lo+uint64(k))); !proto.Equal(e, want) {
+			t.Fatalf("entry %d is %v, want %v", lo+uint64(k), e, want)
+		}
+	}
+	for i := lo - 1; i < hi; i++ {
+		if got, err := d.Term(i); err != nil || got != termOf(i) {
+			t.Fatalf("term of %d = %d, %v; want %d", i, got, err, termOf(i))
+		}
+	}
+}
+
+// TestDiskStorageTrimsMemoryAndReadsTheWAL pins the memory window: after
+// Trim, entries behind it come back from the WAL with their terms, across
+// the boundary with memory, under the size limit, after Compact, a
+// snapshot at an index only on disk and a restart.
+func TestDiskStorageTrimsMemoryAndReadsTheWAL(t *testing.T) {
+	fsys := storage.NewFaultFS()
+	d := openTestDisk(t, fsys, nil)
+	d.KeepInMemory(10)
+	for lo := uint64(1); lo <= 100; lo += 7 {
+		var batch []*raftpb.Entry
+		for i := lo; i < lo+7 && i <= 100; i++ {
+			batch = append(batch, testEntry(i, termOf(i)))
+		}
+		if err := d.Save(nil, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	memFirst := func() uint64 { f, _ := d.ms.FirstIndex(); return f }
+
+	d.Trim(10) // only keep (10) entries delivered: nothing moves
+	if memFirst() != 1 {
+		t.Fatalf("memory starts at %d after Trim(10)", memFirst())
+	}
+	d.Trim(95)
+	if memFirst() != 86 {
+		t.Fatalf("memory starts at %d after Trim(95), want 86", memFirst())
+	}
+	if first, _ := d.FirstIndex(); first != 1 {
+		t.Fatalf("first index %d after a trim, want 1", first)
+	}
+	checkLog(t, d, 1, 101)
+	checkLog(t, d, 80, 90) // across the boundary
+	// Size limits hold across the boundary too.
+	size := func(lo, hi uint64) uint64 {
+		n := uint64(0)
+		for i := lo; i < hi; i++ {
+			n += uint64(proto.Size(testEntry(i, termOf(i))))
+		}
+		return n
+	}
+	for _, c := range []struct{ lo, max, want uint64 }{
+		{50, 1, 1}, {80, size(80, 86), 6}, {80, size(80, 88), 8}, {80, size(80, 88) + 1, 8},
+	} {
+		if ents, err := d.Entries(c.lo, 101, c.max); err != nil || uint64(len(ents)) != c.want {
+			t.Fatalf("entries from %d under %d bytes: %d, %v; want %d", c.lo, c.max, len(ents), err, c.want)
+		}
+	}
+
+	// A snapshot at an index that is only in the WAL.
+	cs := &raftpb.ConfState{Voters: []uint64{1}}
+	if err := d.CreateSnapshot(60, cs); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := d.Snapshot(); s.GetMetadata().GetIndex() != 60 || s.GetMetadata().GetTerm() != 2 {
+		t.Fatalf("snapshot %v", s.GetMetadata())
+	}
+	// Compacting inside the WAL-only part, then past it.
+	if err := d.Compact(55, 0); err != nil {
+		t.Fatal(err)
+	}
+	if first, _ := d.FirstIndex(); first != 55 {
+		t.Fatalf("first index %d after Compact(55)", first)
+	}
+	if _, err := d.Entries(54, 60, math.MaxUint64); !errors.Is(err, raft.ErrCompacted) {
+		t.Fatalf("entries before the first: %v", err)
+	}
+	if _, err := d.Term(53); !errors.Is(err, raft.ErrCompacted) {
+		t.Fatalf("term before the first: %v", err)
+	}
+	checkLog(t, d, 55, 101)
+
+	// A restart from the snapshot replays the log after it; trimming works
+	// on replayed entries too.
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := d.Snapshot()
+	d = openTestDisk(t, fsys, s.GetMetadata())
+	d.KeepInMemory(10)
+	checkLog(t, d, 61, 101)
+	d.Trim(100)
+	if memFirst() != 91 {
+		t.Fatalf("memory starts at %d after a restart and Trim(100), want 91", memFirst())
+	}
+	checkLog(t, d, 61, 101)
+	if err := d.Compact(95, 60); err != nil {
+		t.Fatal(err)
+	}
+	checkLog(t, d, 95, 101)
+
+	// A snapshot from the leader replaces everything.
+	if err := d.ApplySnapshot(&raftpb.Snapshot{Metadata: &raftpb.SnapshotMetadata{Index: new(uint64(200)), Term: new(uint64(4)), ConfState: cs}}); err != nil {
+		t.Fatal(err)
+	}
+	if first, _ := d.FirstIndex(); first != 201 {
+		t.Fatalf("first index %d after installing a snapshot at 200", first)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLaggingMemberCatchesUpFromTheWAL: with a memory window of 8
+// entries, a member stopped for 200 entries catches up from the leader's
+// WAL, without a snapshot.
+func TestLaggingMemberCatchesUpFromTheWAL(t *testing.T) {
+	ids := []uint64{1, 2, 3}
+	net := newRouter(ids)
+	t.Cleanup(net.close)
+	fsys := storage.NewFaultFS()
+	ms := map[uint64]*diskMember{}
+	for _, id := range ids {
+		ms[id] = startDisk(t, fsys, net, ids, id, nil)
+		ms[id].disk.KeepInMemory(8)
+	}
+	var leader *diskMember
+	waitFor(t, "a leader", 500, func() bool {
+		for _, m := range ms {
+			if m.n.IsLeader() {
+				leader = m
+				return true
+			}
+		}
+		return false
+	})
+	proposeN(t, leader.n, "a", 10)
+	for _, m := range ms {
+		waitFor(t, fmt.Sprintf("member %d to commit a9", m.id), 500, func() bool { return m.hasData("a9") })
+	}
+	var lag *diskMember
+	for _, id := range ids {
+		if ms[id] != leader {
+			lag = ms[id]
+			break
+		}
+	}
+	lag.stop()
+	net.detach(lag.id)
+	lagLast, _ := lag.disk.LastIndex()
+
+	proposeN(t, leader.n, "b", 200)
+	waitFor(t, "b199 applied on the leader", 500, func() bool { return leader.hasData("b199") })
+	memFirst, _ := leader.disk.ms.FirstIndex()
+	if first, _ := leader.disk.FirstIndex(); first > lagLast || memFirst <= lagLast+1 {
+		t.Fatalf("leader's log starts at %d, its memory at %d; the stopped member ends at %d", first, memFirst, lagLast)
+	}
+
+	lag = startDisk(t, fsys, net, ids, lag.id, nil)
+	lag.disk.KeepInMemory(8)
+	waitFor(t, "the restarted member to apply b199", 500, func() bool { return lag.hasData("b199") })
+	if n := len(lag.rec.installs()); n != 0 {
+		t.Fatalf("the member got %d snapshots, want none", n)
+	}
+	got := lag.rec.normalData()
+	for i := range 200 {
+		if !lag.hasData(fmt.Sprintf("b%d", i)) {
+			t.Fatalf("restarted member lacks b%d (has %d entries)", i, len(got))
+		}
+	}
+}
+
+// TestDiskStorageReleaseMovesTheFirstIndex: entries only in the WAL whose
+// segments a release removes leave the log (the snapshot covers them),
+// even when Compact was asked to keep them.
+func TestDiskStorageReleaseMovesTheFirstIndex(t *testing.T) {
+	fsys := storage.NewFaultFS()
+	d := openTestDisk(t, fsys, nil)
+	d.KeepInMemory(10)
+	entry := func(i uint64) *raftpb.Entry {
+		e := testEntry(i, 1)
+		e.Data = append(e.Data, make([]byte, 100)...)
+		return e
+	}
+	for i := uint64(1); i <= 3000; i++ {
+		if err := d.Save(nil, []*raftpb.Entry{entry(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Trim(2990)
+	if err := d.CreateSnapshot(2000, &raftpb.ConfState{Voters: []uint64{1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Compact(1, 2000); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := d.FirstIndex()
+	if first <= 1 || first > 2000 {
+		t.Fatalf("first index %d after releasing below 2000", first)
+	}
+	ents, err := d.Entries(first, 3001, math.MaxUint64)
+	if err != nil || uint64(len(ents)) != 3001-first {
+		t.Fatalf("entries from %d: %d, %v", first, len(ents), err)
+	}
+	for k, e := range ents {
+		if !proto.Equal(e, entry(first+uint64(k))) {
+			t.Fatalf("entry %d differs", first+uint64(k))
+		}
+	}
+	if term, err := d.Term(first - 1); err != nil || term != 1 {
+		t.Fatalf("term of %d: %d, %v", first-1, term, err)
+	}
+	if _, err := d.Entries(first-1, first+1, math.MaxUint64); !errors.Is(err, raft.ErrCompacted) {
+		t.Fatalf("entry before the first: %v", err)
+	}
+	d.Close()
+}

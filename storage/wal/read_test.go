@@ -1,0 +1,149 @@
+package wal
+
+import (
+	"errors"
+	"math"
+	"os"
+	"testing"
+
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/zkd-io/zkd/storage"
+)
+
+func mustRead(t *testing.T, w *WAL, lo, hi, maxSize uint64) []*raftpb.Entry {
+	t.Helper()
+	es, err := w.ReadEntries(lo, hi, maxSize)
+	if err != nil {
+		t.Fatalf("read entries %d..%d: %v", lo, hi-1, err)
+	}
+	return es
+}
+
+// span returns want's entries lo..hi-1 (want starts at index 1).
+func span(want []*raftpb.Entry, lo, hi uint64) []*raftpb.Entry { return want[lo-1 : hi-1] }
+
+func TestReadEntriesAcrossSegments(t *testing.T) {
+	d := storage.NewFaultFS()
+	opts := testOpts(d)
+	w := mustOpen(t, opts)
+	var want []*raftpb.Entry
+	next := uint64(1)
+	for i := range 120 {
+		batch := ents(next, next+uint64(i%5), 1+uint64(i/40), 40+i)
+		next += uint64(len(batch))
+		want = append(want, batch...)
+		mustSave(t, w, hs(1, 1, next-1), batch)
+	}
+	if n := len(segmentFiles(t, d)); n < 10 {
+		t.Fatalf("only %d segments", n)
+	}
+	check := func(w *WAL) {
+		t.Helper()
+		checkEntries(t, mustRead(t, w, 1, next, math.MaxUint64), want)
+		for _, r := range [][2]uint64{{1, 2}, {7, 90}, {100, next}, {next - 1, next}} {
+			checkEntries(t, mustRead(t, w, r[0], r[1], math.MaxUint64), span(want, r[0], r[1]))
+		}
+		// The size limit: at least one entry, and never past maxSize after it.
+		checkEntries(t, mustRead(t, w, 10, 50, 1), span(want, 10, 11))
+		three := uint64(proto.Size(want[9]) + proto.Size(want[10]) + proto.Size(want[11]))
+		checkEntries(t, mustRead(t, w, 10, 50, three), span(want, 10, 13))
+		checkEntries(t, mustRead(t, w, 10, 50, three+1), span(want, 10, 13))
+		if _, err := w.ReadEntries(0, 5, math.MaxUint64); !errors.Is(err, ErrNotOnDisk) {
+			t.Fatalf("entry 0: %v", err)
+		}
+		if _, err := w.ReadEntries(next-1, next+1, math.MaxUint64); !errors.Is(err, ErrNotOnDisk) {
+			t.Fatalf("past the end: %v", err)
+		}
+	}
+	check(w)
+	// Positions come back from replay too.
+	w, _, _, _ = reopen(t, w, opts)
+	check(w)
+	w.Close()
+}
+
+func TestReadEntriesAfterOverwrite(t *testing.T) {
+	d := storage.NewFaultFS()
+	opts := testOpts(d)
+	w := mustOpen(t, opts)
+	for i := uint64(1); i <= 60; i += 10 {
+		mustSave(t, w, nil, ents(i, i+9, 1, 100))
+	}
+	mustSave(t, w, hs(2, 2, 5), ents(6, 8, 2, 30)) // raft replaced 6..60
+	mustSave(t, w, nil, ents(9, 9, 2, 30))
+	want := append(ents(1, 5, 1, 100), ents(6, 9, 2, 30)...)
+	checkEntries(t, mustRead(t, w, 1, 10, math.MaxUint64), want)
+	if _, err := w.ReadEntries(1, 11, math.MaxUint64); !errors.Is(err, ErrNotOnDisk) {
+		t.Fatalf("overwritten entry 10: %v", err)
+	}
+	w, _, _, _ = reopen(t, w, opts)
+	checkEntries(t, mustRead(t, w, 1, 10, math.MaxUint64), want)
+	w.Close()
+}
+
+func TestReadEntriesReleasedForgottenInstalled(t *testing.T) {
+	d := storage.NewFaultFS()
+	opts := testOpts(d)
+	w := mustOpen(t, opts)
+	for i := uint64(1); i <= 300; i += 10 {
+		mustSave(t, w, nil, ents(i, i+9, 1, 100))
+	}
+	if err := w.SaveSnapshot(SnapshotMarker{Index: 200, Term: 1}); err != nil {
+		t.Fatal(err)
+	}
+	checkEntries(t, mustRead(t, w, 1, 301, math.MaxUint64), ents(1, 300, 1, 100))
+	if err := w.ReleaseTo(200); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ReadEntries(1, 10, math.MaxUint64); !errors.Is(err, ErrNotOnDisk) {
+		t.Fatalf("released entries: %v", err)
+	}
+	checkEntries(t, mustRead(t, w, 200, 301, math.MaxUint64), ents(200, 300, 1, 100))
+	w.Forget(250)
+	if _, err := w.ReadEntries(249, 260, math.MaxUint64); !errors.Is(err, ErrNotOnDisk) {
+		t.Fatalf("forgotten entry: %v", err)
+	}
+	checkEntries(t, mustRead(t, w, 250, 301, math.MaxUint64), ents(250, 300, 1, 100))
+	// A snapshot from the leader replaces the log.
+	if err := w.InstallSnapshot(SnapshotMarker{Index: 500, Term: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ReadEntries(250, 260, math.MaxUint64); !errors.Is(err, ErrNotOnDisk) {
+		t.Fatalf("entries before an installed snapshot: %v", err)
+	}
+	mustSave(t, w, nil, ents(501, 510, 3, 20))
+	checkEntries(t, mustRead(t, w, 501, 511, math.MaxUint64), ents(501, 510, 3, 20))
+	w.Close()
+}
+
+func TestReadEntriesCorrupt(t *testing.T) {
+	d := storage.NewFaultFS()
+	opts := testOpts(d)
+	opts.SegmentSize = 1 << 20
+	w := mustOpen(t, opts)
+	mustSave(t, w, nil, ents(1, 20, 1, 100))
+	segs := segmentFiles(t, d)
+	f, err := d.OpenFile(segs[len(segs)-1], os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Flip a data byte of entry 10: the 10th entry record after the
+	// metadata record.
+	off := int64(frameSize(metadataSize) + 9*frameSize(entryFixed+100) + headerSize + entryFixed + 50)
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, off); err != nil {
+		t.Fatal(err)
+	}
+	b[0] ^= 0x40
+	if _, err := f.WriteAt(b, off); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	checkEntries(t, mustRead(t, w, 1, 10, math.MaxUint64), ents(1, 9, 1, 100))
+	if _, err := w.ReadEntries(5, 15, math.MaxUint64); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("flipped bit: %v", err)
+	}
+	w.Close()
+}

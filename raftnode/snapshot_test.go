@@ -66,6 +66,28 @@ func proposeN(t *testing.T, n *Node, tag string, count int) {
 	}
 }
 
+// leadAndCommit waits for one of ms to lead, proposes count entries
+// tag0, tag1, ... there and waits until every member delivered the last.
+func leadAndCommit(t *testing.T, ms map[uint64]*diskMember, tag string, count int) *diskMember {
+	t.Helper()
+	var leader *diskMember
+	waitFor(t, "a leader", 500, func() bool {
+		for _, m := range ms {
+			if m.n.IsLeader() {
+				leader = m
+				return true
+			}
+		}
+		return false
+	})
+	proposeN(t, leader.n, tag, count)
+	last := fmt.Sprintf("%s%d", tag, count-1)
+	for _, m := range ms {
+		waitFor(t, fmt.Sprintf("member %d to commit %s", m.id, last), 500, func() bool { return m.hasData(last) })
+	}
+	return leader
+}
+
 // hasData reports whether the member delivered a normal entry with data.
 func (m *diskMember) hasData(data string) bool {
 	return slices.Contains(m.rec.normalData(), data)
@@ -86,20 +108,7 @@ func TestStoppedMemberCatchesUpBySnapshot(t *testing.T) {
 	for _, id := range ids {
 		ms[id] = startDisk(t, fsys, net, ids, id, nil)
 	}
-	var leader *diskMember
-	waitFor(t, "a leader", 500, func() bool {
-		for _, m := range ms {
-			if m.n.IsLeader() {
-				leader = m
-				return true
-			}
-		}
-		return false
-	})
-	proposeN(t, leader.n, "a", 10)
-	for _, m := range ms {
-		waitFor(t, fmt.Sprintf("member %d to commit a9", m.id), 500, func() bool { return m.hasData("a9") })
-	}
+	leader := leadAndCommit(t, ms, "a", 10)
 
 	var lag, other *diskMember
 	for _, id := range ids {

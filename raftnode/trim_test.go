@@ -180,20 +180,7 @@ func TestLaggingMemberCatchesUpFromTheWAL(t *testing.T) {
 		ms[id] = startDisk(t, fsys, net, ids, id, nil)
 		ms[id].disk.KeepInMemory(8)
 	}
-	var leader *diskMember
-	waitFor(t, "a leader", 500, func() bool {
-		for _, m := range ms {
-			if m.n.IsLeader() {
-				leader = m
-				return true
-			}
-		}
-		return false
-	})
-	proposeN(t, leader.n, "a", 10)
-	for _, m := range ms {
-		waitFor(t, fmt.Sprintf("member %d to commit a9", m.id), 500, func() bool { return m.hasData("a9") })
-	}
+	leader := leadAndCommit(t, ms, "a", 10)
 	var lag *diskMember
 	for _, id := range ids {
 		if ms[id] != leader {

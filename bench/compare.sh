@@ -149,6 +149,8 @@ set_target() {
 	echo "(/proc/PID/stat); peak RSS is the largest VmRSS sampled every 100 ms in the window."
 	echo "The client runs on the same 2 cores as the server, so CPU-bound numbers are"
 	echo "shared with the load generator (see *client CPU* in the raw JSON)."
+	echo "Every target of the benchmark issue, met or not, and why: [TARGETS.md](TARGETS.md)"
+	echo "(written by hand from this file and the other bench/*.md)."
 	echo
 	echo "## Standalone"
 	echo

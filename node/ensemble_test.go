@@ -177,8 +177,12 @@ func TestEnsembleWatchOnFollowerFiresForWriteElsewhere(t *testing.T) {
 // it is gone the ephemeral disappears on every member.
 func TestEnsembleEphemeralsOfDeadClientGoEverywhere(t *testing.T) {
 	c := zktest.StartCluster(t, 3)
-	c.WaitLeader(10 * time.Second)
+	leader := c.WaitLeader(10 * time.Second)
 	f := c.Followers()[0]
+	// A follower learns of the leader from its first append, a moment
+	// after the leader knows; until then it drops the session's proposal
+	// and closes the connection (a real client would reconnect).
+	waitFor(t, "the follower to know the leader", func() bool { return f.Node().Leader() == leader.ID })
 	r, resp := dialRaw(t, f.Addr, 0, nil, 0, 1000)
 	r.mustOK("create ephemeral", proto.OpCreate, create("/eph", []byte("e"), proto.ModeEphemeral))
 	// Alive for several timeouts as long as it pings its own server: the

@@ -106,6 +106,7 @@ func openState(cfg config.Config, fsys storage.FS, log *slog.Logger, fcfg fsm.Co
 		w.Close()
 		return nil, restored{}, err
 	}
+	disk.SetLogger(log.With("pkg", "raftnode"))
 	st := &state{
 		ident:  ident,
 		snaps:  snaps,

@@ -217,21 +217,32 @@ func (d *DiskStorage) Trim(delivered uint64) {
 		return
 	}
 	to := min(delivered, last) - d.keep
-	ents, err := d.ms.Entries(off+1, to+1, math.MaxUint64)
-	if err != nil {
-		return
+	start := d.cold
+	if start == 0 {
+		// The WAL may have released the segments of the oldest entries in
+		// memory (they are in a snapshot): those leave the log.
+		start = max(off+1, d.wal.FirstPosition())
+		if d.wal.FirstPosition() == 0 {
+			start = to + 1
+		}
 	}
-	if d.cold == 0 {
-		t, err := d.ms.Term(off)
+	if start <= to {
+		ents, err := d.ms.Entries(max(start, off+1), to+1, math.MaxUint64)
 		if err != nil {
 			return
 		}
-		d.cold = off + 1
-		d.terms = append(d.terms[:0], termRun{index: off, term: t})
-	}
-	for _, e := range ents {
-		if e.GetTerm() != d.terms[len(d.terms)-1].term {
-			d.terms = append(d.terms, termRun{index: e.GetIndex(), term: e.GetTerm()})
+		if d.cold == 0 {
+			t, err := d.ms.Term(start - 1)
+			if err != nil {
+				return
+			}
+			d.cold = start
+			d.terms = append(d.terms[:0], termRun{index: start - 1, term: t})
+		}
+		for _, e := range ents {
+			if e.GetTerm() != d.terms[len(d.terms)-1].term {
+				d.terms = append(d.terms, termRun{index: e.GetIndex(), term: e.GetTerm()})
+			}
 		}
 	}
 	if err := d.ms.Compact(to); err != nil {
@@ -264,8 +275,8 @@ func (d *DiskStorage) CreateSnapshot(index uint64, cs *raftpb.ConfState) error {
 // exceed the newest snapshot's index + 1 and release must not exceed the
 // WAL's snapshot marker; the caller keeps some entries for lagging peers
 // and releases only what the oldest retained snapshot no longer needs.
-// Entries no longer in memory leave the log with their segments, even
-// above keepFrom: the snapshot covers them.
+// The WAL keeps the segments of the entries no longer in memory that are
+// at or above keepFrom.
 func (d *DiskStorage) Compact(keepFrom, release uint64) error {
 	d.mu.Lock()
 	off := d.offset()
@@ -281,12 +292,15 @@ func (d *DiskStorage) Compact(keepFrom, release uint64) error {
 	case d.cold != 0 && keepFrom > off:
 		d.cold, d.terms = 0, nil
 	}
+	if d.cold != 0 {
+		release = min(release, d.cold) // keep what raft may read back
+	}
 	d.mu.Unlock()
 	if err := d.wal.ReleaseTo(release); err != nil {
 		return fmt.Errorf("release wal segments: %w", err)
 	}
-	// Entries only on disk whose segments went (they are in the snapshot)
-	// are no longer in the log.
+	// Should Trim have moved entries out of memory meanwhile, those whose
+	// segments just went (they are in the snapshot) leave the log.
 	d.mu.Lock()
 	if d.cold != 0 {
 		if pf := d.wal.FirstPosition(); pf == 0 || pf > d.offset() {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"go.etcd.io/raft/v3"
@@ -97,6 +98,19 @@ func TestDiskStorageTrimsMemoryAndReadsTheWAL(t *testing.T) {
 	}
 	checkLog(t, d, 1, 101)
 	checkLog(t, d, 80, 90) // across the boundary
+	// A second trim moves more entries out.
+	var more []*raftpb.Entry
+	for i := uint64(101); i <= 140; i++ {
+		more = append(more, testEntry(i, termOf(i)))
+	}
+	if err := d.Save(nil, more); err != nil {
+		t.Fatal(err)
+	}
+	d.Trim(135)
+	if memFirst() != 126 {
+		t.Fatalf("memory starts at %d after Trim(135), want 126", memFirst())
+	}
+	checkLog(t, d, 1, 141)
 	// Size limits hold across the boundary too.
 	size := func(lo, hi uint64) uint64 {
 		n := uint64(0)
@@ -134,7 +148,7 @@ func TestDiskStorageTrimsMemoryAndReadsTheWAL(t *testing.T) {
 	if _, err := d.Term(53); !errors.Is(err, raft.ErrCompacted) {
 		t.Fatalf("term before the first: %v", err)
 	}
-	checkLog(t, d, 55, 101)
+	checkLog(t, d, 55, 141)
 
 	// A restart from the snapshot replays the log after it; trimming works
 	// on replayed entries too.
@@ -144,16 +158,16 @@ func TestDiskStorageTrimsMemoryAndReadsTheWAL(t *testing.T) {
 	s, _ := d.Snapshot()
 	d = openTestDisk(t, fsys, s.GetMetadata())
 	d.KeepInMemory(10)
-	checkLog(t, d, 61, 101)
-	d.Trim(100)
-	if memFirst() != 91 {
-		t.Fatalf("memory starts at %d after a restart and Trim(100), want 91", memFirst())
+	checkLog(t, d, 61, 141)
+	d.Trim(140)
+	if memFirst() != 131 {
+		t.Fatalf("memory starts at %d after a restart and Trim(140), want 131", memFirst())
 	}
-	checkLog(t, d, 61, 101)
+	checkLog(t, d, 61, 141)
 	if err := d.Compact(95, 60); err != nil {
 		t.Fatal(err)
 	}
-	checkLog(t, d, 95, 101)
+	checkLog(t, d, 95, 141)
 
 	// A snapshot from the leader replaces everything.
 	if err := d.ApplySnapshot(&raftpb.Snapshot{Metadata: &raftpb.SnapshotMetadata{Index: new(uint64(200)), Term: new(uint64(4)), ConfState: cs}}); err != nil {
@@ -213,48 +227,106 @@ func TestLaggingMemberCatchesUpFromTheWAL(t *testing.T) {
 	}
 }
 
-// TestDiskStorageReleaseMovesTheFirstIndex: entries only in the WAL whose
-// segments a release removes leave the log (the snapshot covers them),
-// even when Compact was asked to keep them.
-func TestDiskStorageReleaseMovesTheFirstIndex(t *testing.T) {
-	fsys := storage.NewFaultFS()
-	d := openTestDisk(t, fsys, nil)
-	d.KeepInMemory(10)
+// TestDiskStorageReleaseKeepsWhatRaftReads: a WAL release keeps the
+// segments of entries that are only on disk; and entries whose segments a
+// release removed before they left memory leave the log when they leave
+// memory (the snapshot covers them).
+func TestDiskStorageReleaseKeepsWhatRaftReads(t *testing.T) {
 	entry := func(i uint64) *raftpb.Entry {
 		e := testEntry(i, 1)
 		e.Data = append(e.Data, make([]byte, 100)...)
 		return e
 	}
-	for i := uint64(1); i <= 3000; i++ {
-		if err := d.Save(nil, []*raftpb.Entry{entry(i)}); err != nil {
+	fill := func(t *testing.T) (*DiskStorage, storage.FS) {
+		fsys := storage.NewFaultFS()
+		d := openTestDisk(t, fsys, nil)
+		d.KeepInMemory(10)
+		for i := uint64(1); i <= 3000; i++ {
+			if err := d.Save(nil, []*raftpb.Entry{entry(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := d.CreateSnapshot(2000, &raftpb.ConfState{Voters: []uint64{1}}); err != nil {
 			t.Fatal(err)
 		}
+		return d, fsys
 	}
-	d.Trim(2990)
-	if err := d.CreateSnapshot(2000, &raftpb.ConfState{Voters: []uint64{1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Compact(1, 2000); err != nil {
-		t.Fatal(err)
-	}
-	first, _ := d.FirstIndex()
-	if first <= 1 || first > 2000 {
-		t.Fatalf("first index %d after releasing below 2000", first)
-	}
-	ents, err := d.Entries(first, 3001, math.MaxUint64)
-	if err != nil || uint64(len(ents)) != 3001-first {
-		t.Fatalf("entries from %d: %d, %v", first, len(ents), err)
-	}
-	for k, e := range ents {
-		if !proto.Equal(e, entry(first+uint64(k))) {
-			t.Fatalf("entry %d differs", first+uint64(k))
+	readFrom := func(t *testing.T, d *DiskStorage, first uint64) {
+		t.Helper()
+		if got, _ := d.FirstIndex(); got != first {
+			t.Fatalf("first index %d, want %d", got, first)
+		}
+		ents, err := d.Entries(first, 3001, math.MaxUint64)
+		if err != nil || uint64(len(ents)) != 3001-first {
+			t.Fatalf("entries from %d: %d, %v", first, len(ents), err)
+		}
+		for k, e := range ents {
+			if !proto.Equal(e, entry(first+uint64(k))) {
+				t.Fatalf("entry %d differs", first+uint64(k))
+			}
+		}
+		if term, err := d.Term(first - 1); err != nil || term != boolTerm(first-1) {
+			t.Fatalf("term of %d: %d, %v", first-1, term, err)
+		}
+		if first > 1 {
+			if _, err := d.Entries(first-1, first+1, math.MaxUint64); !errors.Is(err, raft.ErrCompacted) {
+				t.Fatalf("entry before the first: %v", err)
+			}
 		}
 	}
-	if term, err := d.Term(first - 1); err != nil || term != 1 {
-		t.Fatalf("term of %d: %d, %v", first-1, term, err)
+	t.Run("release after trim", func(t *testing.T) {
+		d, fsys := fill(t)
+		d.Trim(2990)
+		before := len(segments(t, fsys))
+		if err := d.Compact(1, 2000); err != nil {
+			t.Fatal(err)
+		}
+		if after := len(segments(t, fsys)); after != before {
+			t.Fatalf("release removed %d of %d segments holding entries raft may read", before-after, before)
+		}
+		readFrom(t, d, 1)
+		d.Close()
+	})
+	t.Run("trim after release", func(t *testing.T) {
+		d, fsys := fill(t)
+		before := len(segments(t, fsys))
+		if err := d.Compact(1, 2000); err != nil {
+			t.Fatal(err)
+		}
+		if after := len(segments(t, fsys)); after >= before {
+			t.Fatalf("release kept all %d segments", before)
+		}
+		readFrom(t, d, 1) // still in memory
+		d.Trim(2990)
+		first, _ := d.FirstIndex()
+		if first <= 1 || first > 2000 {
+			t.Fatalf("first index %d after the trim, want the first entry still on disk", first)
+		}
+		readFrom(t, d, first)
+		d.Close()
+	})
+}
+
+// boolTerm is the term entry i has in TestDiskStorageReleaseKeepsWhatRaftReads.
+func boolTerm(i uint64) uint64 {
+	if i == 0 {
+		return 0
 	}
-	if _, err := d.Entries(first-1, first+1, math.MaxUint64); !errors.Is(err, raft.ErrCompacted) {
-		t.Fatalf("entry before the first: %v", err)
+	return 1
+}
+
+// segments lists the WAL's segment files.
+func segments(t *testing.T, fsys storage.FS) []string {
+	t.Helper()
+	des, err := fsys.ReadDir("/wal")
+	if err != nil {
+		t.Fatal(err)
 	}
-	d.Close()
+	var out []string
+	for _, de := range des {
+		if strings.HasSuffix(de.Name(), ".wal") {
+			out = append(out, de.Name())
+		}
+	}
+	return out
 }

@@ -5,10 +5,9 @@
 # repetitions, resident first in even ones), so that both see the same
 # machine. The target is a drop of at most 15 %. snapCount stays
 # at its default (100000), as a user runs it: snapshots of the big tree run
-# inside the resident windows, and their count is reported. (With
-# snapshots off, raft's in-memory log would keep every entry since the
-# start, a cost no real configuration has.) Writes bench/RESIDENT.md. Run
-# from the repository root:
+# inside the resident windows, and their count is reported (bigtree.sh
+# also measures writes on a big tree with snapshots off). Writes
+# bench/RESIDENT.md. Run from the repository root:
 #
 #   bash bench/resident.sh
 #   NODES=200000 REPS=1 bash bench/resident.sh   # a quick look

@@ -104,6 +104,16 @@
 // ReadAll returns the entries after the marker; ReadAllFrom(i) those after
 // i, for a caller whose newest readable snapshot is at i.
 //
+// # Reading entries back
+//
+// The log remembers where each live entry's record is (segment, offset,
+// size, and the record CRC it is chained from: 24 bytes per entry), from
+// Save and from replay, so that ReadEntries can read entries back after
+// the caller dropped its own copy (raftnode keeps only the newest entries
+// in memory). A read verifies both CRCs and that the record holds the
+// entry asked for. Positions follow overwrites, InstallSnapshot and
+// ReleaseTo; Forget drops those below an index the caller no longer needs.
+//
 // # Recovery
 //
 // Open verifies every record: header CRC, type, reserved and padding bytes

@@ -221,9 +221,10 @@ func (d *DiskStorage) Trim(delivered uint64) {
 	if start == 0 {
 		// The WAL may have released the segments of the oldest entries in
 		// memory (they are in a snapshot): those leave the log.
-		start = max(off+1, d.wal.FirstPosition())
-		if d.wal.FirstPosition() == 0 {
+		if pf := d.wal.FirstPosition(); pf == 0 {
 			start = to + 1
+		} else {
+			start = max(off+1, pf)
 		}
 	}
 	if start <= to {

@@ -66,6 +66,21 @@ func proposeN(t *testing.T, n *Node, tag string, count int) {
 	}
 }
 
+// startDiskCluster starts members 1, 2 and 3 over one router, their WALs
+// on one in-memory disk.
+func startDiskCluster(t *testing.T) ([]uint64, *router, *storage.FaultFS, map[uint64]*diskMember) {
+	t.Helper()
+	ids := []uint64{1, 2, 3}
+	net := newRouter(ids)
+	t.Cleanup(net.close)
+	fsys := storage.NewFaultFS()
+	ms := map[uint64]*diskMember{}
+	for _, id := range ids {
+		ms[id] = startDisk(t, fsys, net, ids, id, nil)
+	}
+	return ids, net, fsys, ms
+}
+
 // leadAndCommit waits for one of ms to lead, proposes count entries
 // tag0, tag1, ... there and waits until every member delivered the last.
 func leadAndCommit(t *testing.T, ms map[uint64]*diskMember, tag string, count int) *diskMember {
@@ -100,14 +115,7 @@ func (m *diskMember) hasData(data string) bool {
 // follows the snapshot. A second restart, from that snapshot, replays only
 // what came after it.
 func TestStoppedMemberCatchesUpBySnapshot(t *testing.T) {
-	ids := []uint64{1, 2, 3}
-	net := newRouter(ids)
-	t.Cleanup(net.close)
-	fsys := storage.NewFaultFS()
-	ms := map[uint64]*diskMember{}
-	for _, id := range ids {
-		ms[id] = startDisk(t, fsys, net, ids, id, nil)
-	}
+	ids, net, fsys, ms := startDiskCluster(t)
 	leader := leadAndCommit(t, ms, "a", 10)
 
 	var lag, other *diskMember

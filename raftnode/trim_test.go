@@ -185,14 +185,9 @@ func TestDiskStorageTrimsMemoryAndReadsTheWAL(t *testing.T) {
 // entries, a member stopped for 200 entries catches up from the leader's
 // WAL, without a snapshot.
 func TestLaggingMemberCatchesUpFromTheWAL(t *testing.T) {
-	ids := []uint64{1, 2, 3}
-	net := newRouter(ids)
-	t.Cleanup(net.close)
-	fsys := storage.NewFaultFS()
-	ms := map[uint64]*diskMember{}
-	for _, id := range ids {
-		ms[id] = startDisk(t, fsys, net, ids, id, nil)
-		ms[id].disk.KeepInMemory(8)
+	ids, net, fsys, ms := startDiskCluster(t)
+	for _, m := range ms {
+		m.disk.KeepInMemory(8)
 	}
 	leader := leadAndCommit(t, ms, "a", 10)
 	var lag *diskMember
@@ -265,7 +260,7 @@ func TestDiskStorageReleaseKeepsWhatRaftReads(t *testing.T) {
 				t.Fatalf("entry %d differs", first+uint64(k))
 			}
 		}
-		if term, err := d.Term(first - 1); err != nil || term != boolTerm(first-1) {
+		if term, err := d.Term(first - 1); err != nil || term != min(first-1, 1) {
 			t.Fatalf("term of %d: %d, %v", first-1, term, err)
 		}
 		if first > 1 {
@@ -305,14 +300,6 @@ func TestDiskStorageReleaseKeepsWhatRaftReads(t *testing.T) {
 		readFrom(t, d, first)
 		d.Close()
 	})
-}
-
-// boolTerm is the term entry i has in TestDiskStorageReleaseKeepsWhatRaftReads.
-func boolTerm(i uint64) uint64 {
-	if i == 0 {
-		return 0
-	}
-	return 1
 }
 
 // segments lists the WAL's segment files.

@@ -1,9 +1,6 @@
 package tree
 
-import (
-	"encoding/binary"
-	"math/bits"
-)
+import "math/bits"
 
 // Blob sizes: small blobs are carved out of shared chunks in 8-byte units;
 // larger ones get their own allocation in the large-blob table.
@@ -118,7 +115,7 @@ func (b *blobStore) push(ref, u uint32) {
 		u -= maxSmallUnits
 	}
 	off := int(ref&(chunkUnits-1)) * blobUnit
-	binary.LittleEndian.PutUint32(b.chunks[ref>>chunkShift][off:], b.runs[u])
+	le.PutUint32(b.chunks[ref>>chunkShift][off:], b.runs[u])
 	b.runs[u] = ref
 	b.some[u/64] |= 1 << (u % 64)
 }
@@ -130,7 +127,7 @@ func (b *blobStore) pop(u uint32) uint32 {
 		return 0
 	}
 	off := int(ref&(chunkUnits-1)) * blobUnit
-	b.runs[u] = binary.LittleEndian.Uint32(b.chunks[ref>>chunkShift][off:])
+	b.runs[u] = le.Uint32(b.chunks[ref>>chunkShift][off:])
 	if b.runs[u] == 0 {
 		b.some[u/64] &^= 1 << (u % 64)
 	}

@@ -1,6 +1,7 @@
 package peer
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -45,15 +46,21 @@ func (t *Transport) dropInbound(c net.Conn) {
 	c.Close()
 }
 
+// readBufSize is the read buffer of an inbound peer connection.
+const readBufSize = 64 << 10
+
 // serve checks an inbound connection's hello and dispatches its frames.
 func (t *Transport) serve(c net.Conn) error {
 	from, err := t.readHello(c)
 	if err != nil {
 		return err
 	}
+	// Frames are read through a buffer: under load several arrive
+	// together, and one read then serves them all.
+	br := bufio.NewReaderSize(c, readBufSize)
 	var hdr [5]byte
 	for {
-		if _, err := io.ReadFull(c, hdr[:]); err != nil {
+		if _, err := io.ReadFull(br, hdr[:]); err != nil {
 			return err
 		}
 		n := binary.BigEndian.Uint32(hdr[:])
@@ -61,7 +68,7 @@ func (t *Transport) serve(c net.Conn) error {
 			return fmt.Errorf("frame of type %d and %d bytes", hdr[4], n)
 		}
 		body := make([]byte, n-1)
-		if _, err := io.ReadFull(c, body); err != nil {
+		if _, err := io.ReadFull(br, body); err != nil {
 			return err
 		}
 		switch {
@@ -72,7 +79,7 @@ func (t *Transport) serve(c net.Conn) error {
 		case hdr[4] == frameTouches:
 			err = t.onTouches(from, body)
 		case hdr[4] == frameSnapshot:
-			err = t.receiveSnapshot(c, from, body)
+			err = t.receiveSnapshot(c, br, from, body)
 		}
 		// Unknown frame types are skipped: a newer peer may send them.
 		if err != nil {

@@ -12,15 +12,15 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// receiveSnapshot takes over connection c, from member from, for the
-// snapshot stream whose first chunk frame body is first: the store
+// receiveSnapshot takes over connection c, read through rd, from member
+// from, for the snapshot stream whose first chunk frame body is first: the store
 // receives the file, and only once it is in place is the MsgSnap stepped.
 // The receiver's verdict goes back as one byte; a refused stream ends the
 // connection with the error.
-func (t *Transport) receiveSnapshot(c net.Conn, from uint64, first []byte) error {
+func (t *Transport) receiveSnapshot(c net.Conn, rd io.Reader, from uint64, first []byte) error {
 	m, ch, err := t.openStream(from, first)
 	if err == nil {
-		r := &chunkReader{t: t, c: c, from: from, index: ch.index, term: ch.term,
+		r := &chunkReader{t: t, c: c, rd: rd, from: from, index: ch.index, term: ch.term,
 			data: ch.data, next: uint64(len(ch.data)), last: ch.last}
 		if err = t.cfg.Snapshots.ReceiveFrom(ch.index, ch.term, r); err != nil {
 			err = fmt.Errorf("receive snapshot %d: %w", ch.index, err)
@@ -73,7 +73,8 @@ func writeAck(c net.Conn, ack byte, timeout time.Duration) error {
 // timeout; it reuses one frame buffer.
 type chunkReader struct {
 	t           *Transport
-	c           net.Conn
+	c           net.Conn  // for its read deadline
+	rd          io.Reader // c's frames
 	from        uint64
 	index, term uint64
 	data        []byte // unread bytes of the current chunk
@@ -102,7 +103,7 @@ func (r *chunkReader) nextChunk() error {
 	}
 	_ = r.c.SetReadDeadline(time.Now().Add(r.t.cfg.SnapshotTimeout))
 	var hdr [5]byte
-	if _, err := io.ReadFull(r.c, hdr[:]); err != nil {
+	if _, err := io.ReadFull(r.rd, hdr[:]); err != nil {
 		return err
 	}
 	n := binary.BigEndian.Uint32(hdr[:])
@@ -113,7 +114,7 @@ func (r *chunkReader) nextChunk() error {
 		r.buf = make([]byte, n-1, 1+chunkHeaderSize+maxChunk)
 	}
 	body := r.buf[:n-1]
-	if _, err := io.ReadFull(r.c, body); err != nil {
+	if _, err := io.ReadFull(r.rd, body); err != nil {
 		return err
 	}
 	ch, err := parseChunk(body)

@@ -116,6 +116,11 @@ func (t *Tree) indexGrow() {
 // indexRemove removes node i, shifting later entries of its probe run back
 // so that no tombstone is needed.
 func (t *Tree) indexRemove(i uint32) {
+	for k := range t.recent {
+		if t.recent[k].i == i {
+			t.recent[k] = recentPath{}
+		}
+	}
 	x := &t.index
 	mask := uint64(len(x.slots) - 1)
 	s := t.hashOf(i) & mask
@@ -139,12 +144,35 @@ func (t *Tree) indexRemove(i uint32) {
 	x.count--
 }
 
+// recentPath is a path lookup found and its node.
+type recentPath struct {
+	path string
+	i    uint32
+}
+
 // lookup returns the node at path, 0 when there is none. The empty path
-// and "/" name the root.
+// and "/" name the root. The last two paths found are remembered until
+// their node leaves the index (indexRemove): a path names the same node
+// for as long as that node is in the index.
 func (t *Tree) lookup(path string) uint32 {
 	if path == "" || path == rootPath {
 		return rootIdx
 	}
+	for k := range t.recent {
+		if r := &t.recent[k]; r.i != 0 && r.path == path {
+			return r.i
+		}
+	}
+	i := t.walkPath(path)
+	if i != 0 {
+		t.recent[t.recentNext] = recentPath{path: path, i: i}
+		t.recentNext ^= 1
+	}
+	return i
+}
+
+// walkPath finds the node at path (not the root) through the index.
+func (t *Tree) walkPath(path string) uint32 {
 	if path[0] != '/' {
 		return 0
 	}

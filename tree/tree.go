@@ -27,6 +27,11 @@ type Tree struct {
 	inTxn bool
 	undo  []undoRec
 
+	// recent remembers the last two paths lookup found, so that a write
+	// that checks a node and then changes it walks its path once (index.go).
+	recent     [2]recentPath
+	recentNext int
+
 	frozen *Frozen // the open frozen view, if any
 }
 

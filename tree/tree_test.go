@@ -424,3 +424,43 @@ func TestInvariantPanics(t *testing.T) {
 		})
 	}
 }
+
+// TestLookupForgetsRemovedNodes pins lookup's memory of recent paths: a
+// deleted node's path is not found again, even when its slot is reused by
+// another node, and a rollback that removes a node forgets it too.
+func TestLookupForgetsRemovedNodes(t *testing.T) {
+	tr := New()
+	tr.Create("/a", []byte("a"), proto.OpenACLUnsafe, 0, 1, 1)
+	tr.Create("/b", []byte("b"), proto.OpenACLUnsafe, 0, 2, 2)
+	if n, ok := tr.Get("/a"); !ok || string(n.Data()) != "a" {
+		t.Fatalf("/a = %q, %v", n.Data(), ok)
+	}
+	tr.Get("/b")
+	tr.Delete("/a", 3)
+	if _, ok := tr.Get("/a"); ok {
+		t.Fatal("/a found after its delete")
+	}
+	tr.Create("/c", []byte("c"), proto.OpenACLUnsafe, 0, 4, 4) // may reuse /a's slot
+	if _, ok := tr.Get("/a"); ok {
+		t.Fatal("/a found after another node took its place")
+	}
+	if n, ok := tr.Get("/c"); !ok || string(n.Data()) != "c" {
+		t.Fatalf("/c = %q, %v", n.Data(), ok)
+	}
+	tr.Create("/a", []byte("a2"), proto.OpenACLUnsafe, 0, 5, 5)
+	if n, ok := tr.Get("/a"); !ok || string(n.Data()) != "a2" || n.Stat().Czxid != 5 {
+		t.Fatalf("recreated /a = %q, %v", n.Data(), ok)
+	}
+	tr.Begin()
+	tr.Create("/d", nil, proto.OpenACLUnsafe, 0, 6, 6)
+	if _, ok := tr.Get("/d"); !ok {
+		t.Fatal("/d missing inside its transaction")
+	}
+	tr.Rollback()
+	if _, ok := tr.Get("/d"); ok {
+		t.Fatal("/d found after the rollback of its create")
+	}
+	if n, ok := tr.Get("/b"); !ok || string(n.Data()) != "b" {
+		t.Fatalf("/b = %q, %v", n.Data(), ok)
+	}
+}

@@ -15,7 +15,7 @@ func (f *FSM) multi(rq *request, req *proto.MultiRequest) Result {
 		return Result{Err: proto.ErrMarshallingError}
 	}
 	results := make([]proto.MultiResult, len(req.Ops))
-	var changes []Change
+	changes := make([]Change, 0, len(req.Ops)) // most sub-ops fire one watch
 	failed := -1
 	var failCode proto.Code
 	f.tree.Begin()

@@ -3,6 +3,7 @@ package wal
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"testing"
 
@@ -146,4 +147,77 @@ func TestReadEntriesCorrupt(t *testing.T) {
 		t.Fatalf("flipped bit: %v", err)
 	}
 	w.Close()
+}
+
+// TestPositionsMatchASlice drives positions through adds (continuing,
+// overwriting a tail, starting afresh), drops and resets across chunk
+// boundaries and checks every position against a plain slice model.
+func TestPositionsMatchASlice(t *testing.T) {
+	var p positions
+	var model []entryPos
+	var first uint64
+	rng := rand.New(rand.NewPCG(1, 2))
+	check := func(step int) {
+		t.Helper()
+		if p.len() != len(model) || (len(model) > 0 && p.first != first) || p.end() != p.first+uint64(len(model)) {
+			t.Fatalf("step %d: len %d first %d, want len %d first %d", step, p.len(), p.first, len(model), first)
+		}
+		for k := range model {
+			if p.at(k) != model[k] {
+				t.Fatalf("step %d: at(%d) = %+v, want %+v", step, k, p.at(k), model[k])
+			}
+		}
+		// Only chunks holding live positions are kept.
+		if want := (p.head + p.n + posChunk - 1) / posChunk; p.head >= posChunk || len(p.chunks) != want {
+			t.Fatalf("step %d: %d chunks for head %d and %d positions", step, len(p.chunks), p.head, p.n)
+		}
+	}
+	next := uint64(1)
+	for step := range 400 {
+		switch op := rng.IntN(10); {
+		case op < 6: // a batch of appends
+			for range rng.IntN(3 * posChunk) {
+				e := entryPos{seq: next / 1000, off: int64(next) * 8, seed: uint32(next), size: 8}
+				p.add(next, e)
+				if len(model) == 0 {
+					first = next
+				}
+				model = append(model, e)
+				next++
+			}
+		case op < 7 && len(model) > 0: // raft overwrites a tail
+			keep := rng.IntN(len(model) + 1)
+			idx := first + uint64(keep)
+			e := entryPos{seq: 99, off: int64(idx), size: 16}
+			p.add(idx, e)
+			if keep == 0 {
+				first = idx
+			}
+			model = append(model[:keep], e)
+			next = idx + 1
+		case op < 9: // release or forget a prefix
+			if len(model) == 0 {
+				continue
+			}
+			m := rng.IntN(len(model) + 1)
+			if b := posChunk - p.head; rng.IntN(3) == 0 && b <= len(model) {
+				m = b // up to a chunk boundary
+			}
+			p.dropBefore(first + uint64(m))
+			model = model[m:]
+			first += uint64(m)
+		default: // a run that does not continue the last one, or a reset
+			if rng.IntN(2) == 0 {
+				p.reset()
+				model = nil
+			} else {
+				next += 5
+				e := entryPos{seq: 7, off: int64(next), size: 8}
+				p.add(next, e)
+				model, first = []entryPos{e}, next
+				next++
+			}
+		}
+		check(step)
+	}
 }

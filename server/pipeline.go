@@ -125,19 +125,20 @@ func (s *Server) drain(c *conn) {
 
 // startWrite proposes a write as an fsm entry.
 func (s *Server) startWrite(c *conn, r *request) {
+	now := s.cfg.Now()
 	e := fsm.Entry{
 		Type:    fsm.EntryRequest,
 		Session: c.session,
 		Xid:     r.xid,
 		Op:      r.op,
-		Time:    s.nowMs(),
+		Time:    now.UnixMilli(),
 		Auth:    c.auth,
 		Body:    r.body,
 	}
 	if r.op == proto.OpCloseSession {
-		e = fsm.Entry{Type: fsm.EntryCloseSession, Session: c.session, Xid: r.xid, Time: s.nowMs()}
+		e = fsm.Entry{Type: fsm.EntryCloseSession, Session: c.session, Xid: r.xid, Time: now.UnixMilli()}
 	}
-	r.proposed = s.cfg.Now()
+	r.proposed = now
 	c.inflight = append(c.inflight, r)
 	s.propose(proposal{data: e.Marshal(nil), onFail: func(err error) {
 		// The log refused the write: the client cannot know whether it

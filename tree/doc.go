@@ -48,9 +48,11 @@
 //     slots: a 28-bit node index (so at most 2^28-1 node slots) and 4 bits
 //     of the key's hash, which spare most probes a look at the record;
 //     the key is read back from the record and its blob. A path is looked
-//     up one component at a time from the root, O(path length); deletes
-//     shift entries back, so there are no tombstones. The table doubles at
-//     3/4 load (4 to 8 bytes per node).
+//     up one component at a time from the root, O(path length); the last
+//     two paths found are remembered until their node leaves the index, so
+//     a write that checks a node and then changes it walks the path once.
+//     Deletes shift entries back, so there are no tombstones. The table
+//     doubles at 3/4 load (4 to 8 bytes per node).
 //   - ACLs. A node's ACL is a uint32 id into the interned ACL table.
 //
 // Nothing else is kept per node: paths are rebuilt from the links when

@@ -107,7 +107,8 @@
 // # Reading entries back
 //
 // The log remembers where each live entry's record is (segment, offset,
-// size, and the record CRC it is chained from: 24 bytes per entry), from
+// size, and the record CRC it is chained from: 24 bytes per entry, kept
+// in chunks of 4096 so that the run grows and shrinks without copying), from
 // Save and from replay, so that ReadEntries can read entries back after
 // the caller dropped its own copy (raftnode keeps only the newest entries
 // in memory). A read verifies both CRCs and that the record holds the

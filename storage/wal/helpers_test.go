@@ -65,6 +65,22 @@ func mustSave(t testing.TB, w *WAL, h *raftpb.HardState, es []*raftpb.Entry) {
 	}
 }
 
+// saveBatches saves 120 batches of 1 to 5 entries of growing size from
+// index 1, enough to fill several test segments; batch i has term
+// term(i). It returns the entries saved and the index after the last.
+func saveBatches(t testing.TB, w *WAL, term func(i int) uint64) ([]*raftpb.Entry, uint64) {
+	t.Helper()
+	var saved []*raftpb.Entry
+	next := uint64(1)
+	for i := range 120 {
+		batch := ents(next, next+uint64(i%5), term(i), 40+i)
+		next += uint64(len(batch))
+		saved = append(saved, batch...)
+		mustSave(t, w, hs(1, 1, next-1), batch)
+	}
+	return saved, next
+}
+
 func entString(e *raftpb.Entry) string {
 	return fmt.Sprintf("%d/%d/%d/%x", e.GetIndex(), e.GetTerm(), e.GetType(), e.GetData())
 }

@@ -29,14 +29,7 @@ func TestReadEntriesAcrossSegments(t *testing.T) {
 	d := storage.NewFaultFS()
 	opts := testOpts(d)
 	w := mustOpen(t, opts)
-	var want []*raftpb.Entry
-	next := uint64(1)
-	for i := range 120 {
-		batch := ents(next, next+uint64(i%5), 1+uint64(i/40), 40+i)
-		next += uint64(len(batch))
-		want = append(want, batch...)
-		mustSave(t, w, hs(1, 1, next-1), batch)
-	}
+	want, next := saveBatches(t, w, func(i int) uint64 { return 1 + uint64(i/40) })
 	if n := len(segmentFiles(t, d)); n < 10 {
 		t.Fatalf("only %d segments", n)
 	}

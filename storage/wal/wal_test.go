@@ -69,14 +69,7 @@ func TestManySegments(t *testing.T) {
 	d := storage.NewFaultFS()
 	opts := testOpts(d)
 	w := mustOpen(t, opts)
-	var want []*raftpb.Entry
-	next := uint64(1)
-	for i := range 120 {
-		batch := ents(next, next+uint64(i%5), 1, 40+i)
-		next += uint64(len(batch))
-		want = append(want, batch...)
-		mustSave(t, w, hs(1, 1, next-1), batch)
-	}
+	want, next := saveBatches(t, w, func(int) uint64 { return 1 })
 	// One batch larger than a whole segment goes to a segment of its own.
 	big := ents(next, next+40, 1, 150)
 	want = append(want, big...)

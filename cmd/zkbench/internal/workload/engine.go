@@ -176,20 +176,26 @@ func (e *engine) openLoop(w *worker, op opFunc, sched <-chan int64) {
 	}
 }
 
+// maxPaceStep bounds one sleep of the dispatcher.
+const maxPaceStep = 5 * time.Millisecond
+
 // dispatch emits scheduled times start+i*interval until stop. It never
 // skips a slot: when it falls behind (workers all busy, channel full) the
 // times it sends are already past and the requests' latency includes the
-// wait.
+// wait. It sleeps on a pacer, in steps of at most maxPaceStep so that it
+// sees stop soon.
 func (e *engine) dispatch(sched chan<- int64, start int64, interval time.Duration, done chan<- struct{}) {
 	defer close(done)
+	p := newPacer()
 	for i := int64(0); ; i++ {
 		next := start + i*int64(interval)
-		if d := next - e.clk.now(); d > 0 {
+		for d := next - e.clk.now(); d > 0; d = next - e.clk.now() {
 			select {
 			case <-e.stop:
 				return
-			case <-time.After(time.Duration(d)):
+			default:
 			}
+			p.sleep(min(time.Duration(d), maxPaceStep))
 		}
 		select {
 		case <-e.stop:

@@ -70,3 +70,45 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestDispatch checks that the dispatcher emits every slot in order, never
+// before its time, and sees stop during a long sleep.
+func TestDispatch(t *testing.T) {
+	e := &engine{clk: newClock(), stop: make(chan struct{})}
+	sched := make(chan int64, 100)
+	done := make(chan struct{})
+	start := e.clk.now()
+	interval := time.Millisecond
+	go e.dispatch(sched, start, interval, done)
+	for i := int64(0); i < 20; i++ {
+		select {
+		case ref := <-sched:
+			if want := start + i*int64(interval); ref != want {
+				t.Fatalf("slot %d: %d, want %d", i, ref, want)
+			}
+			if now := e.clk.now(); now < ref {
+				t.Fatalf("slot %d emitted %v before its time", i, time.Duration(ref-now))
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("slot %d not emitted", i)
+		}
+	}
+	close(e.stop)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("dispatch did not stop")
+	}
+
+	// At one slot an hour it sleeps in short steps and still stops.
+	e = &engine{clk: newClock(), stop: make(chan struct{})}
+	done = make(chan struct{})
+	go e.dispatch(make(chan int64, 1), e.clk.now()+int64(time.Hour), time.Hour, done)
+	time.Sleep(2 * maxPaceStep)
+	close(e.stop)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("dispatch did not stop while sleeping")
+	}
+}

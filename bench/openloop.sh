@@ -10,6 +10,7 @@
 #
 #   bash bench/openloop.sh
 #   REPS=5 SET_RATES="8000 10000" bash bench/openloop.sh
+#   PRECISE_TIMER=1 bash bench/openloop.sh   # zkbench -precise-timer
 set -euo pipefail
 
 REPS=${REPS:-3}
@@ -19,12 +20,17 @@ SESSIONS=${SESSIONS:-8}
 OUTSTANDING=${OUTSTANDING:-8} # goroutines per session issuing the scheduled requests
 SIZE=${SIZE:-100}
 NODES=${NODES:-10000}
-SET_RATES=${SET_RATES:-"2000 4000 8000"} # 8000: about half of either server's closed-loop set throughput here
+SET_RATES=${SET_RATES:-"1000 2000 4000 8000"} # 8000: about half of either server's closed-loop set throughput here
 GET_RATES=${GET_RATES:-"15000"}          # about half of either server's closed-loop get throughput here
 TICK_MS=${TICK_MS:-2000}
 ZK_HEAP=${ZK_HEAP:--Xmx2g}
 ZKSERVER=${ZKSERVER:-/usr/share/zookeeper/bin/zkServer.sh}
 OUT=${OUT:-bench/OPENLOOP.md}
+PRECISE_TIMER=${PRECISE_TIMER:-0} # 1: the dispatcher waits on a timerfd (bench/README.md)
+PACING=()
+if [ "$PRECISE_TIMER" = 1 ]; then
+	PACING=(-precise-timer)
+fi
 
 if [ ! -f go.mod ] || [ ! -x "$ZKSERVER" ]; then
 	echo "openloop.sh: run from the repository root, with the Debian package zookeeper installed" >&2
@@ -69,7 +75,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
 		for server in $(order "$rep"); do
 			log "rep $rep/$REPS: $w at $rate/s, $server"
 			bench "$server" "$w" "$rep" -rate "$rate" -duration "$DURATION" -warmup "$WARMUP" \
-				-sessions "$SESSIONS" -outstanding "$OUTSTANDING" -nodes "$NODES"
+				-sessions "$SESSIONS" -outstanding "$OUTSTANDING" -nodes "$NODES" "${PACING[@]}"
 		done
 	done
 done
@@ -86,7 +92,7 @@ stop_pid "${PID[zkd]}"
 	echo "per rate after $WARMUP warm-up, alternating which server goes first. $(nproc) cores; load average"
 	echo "at the end $(cut -d' ' -f1-3 /proc/loadavg). Both servers fsync every write. Command:"
 	echo
-	echo "    REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SET_RATES=\"$SET_RATES\" GET_RATES=\"$GET_RATES\" bash bench/openloop.sh"
+	echo "    REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SET_RATES=\"$SET_RATES\" GET_RATES=\"$GET_RATES\" PRECISE_TIMER=$PRECISE_TIMER bash bench/openloop.sh"
 	echo
 	echo "### p99 at each rate (median of repetitions; ratio = zkd / zookeeper; target ≤ 0.5)"
 	echo

@@ -55,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fl.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measured window")
 	fl.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "unmeasured run before the window")
 	fl.Float64Var(&cfg.Rate, "rate", 0, "open loop: total requests per second (0 = closed loop)")
+	fl.BoolVar(&cfg.PreciseTimer, "precise-timer", false, "open loop: schedule on a timerfd instead of a Go timer (Linux; see bench/README.md)")
 	fl.IntVar(&cfg.Size, "size", 100, "data bytes per znode written")
 	fl.Float64Var(&cfg.ReadRatio, "read-ratio", 0.9, "mixed: share of getData among requests")
 	fl.IntVar(&cfg.Nodes, "nodes", 1000, "znodes created before get/set/mixed/multi; number to create for populate")

@@ -40,6 +40,7 @@ type Config struct {
 	Duration       time.Duration // measured window
 	Warmup         time.Duration // run before the window, not measured
 	Rate           float64       // total requests per second; 0 = closed loop
+	PreciseTimer   bool          // open loop: the dispatcher waits on a timerfd (Linux), not a Go timer
 	Size           int           // bytes of data per znode write
 	ReadRatio      float64       // share of reads in mixed, 0..1
 	Nodes          int           // znodes created before get/set/mixed/multi; count for populate

@@ -10,10 +10,9 @@
 // fixed intervals for the whole run and each request's latency is measured
 // from its scheduled time, so a stalled server is charged for the requests
 // it delayed (no coordinated omission); requests still waiting when the
-// window closes are counted as Late. On Linux the dispatcher sleeps with
-// nanosleep on its own thread with a 1 µs timer slack (pace_linux.go): a
-// Go timer in an otherwise idle process wakes up to a millisecond late,
-// and that lateness would be charged to the server.
+// window closes are counted as Late. The dispatcher waits on a Go timer,
+// which in an otherwise idle process wakes up to a millisecond late; with
+// PreciseTimer it waits on a timerfd instead (Linux; pace_linux.go).
 //
 // Every run has a warmup (not measured) and a measured window. Only
 // requests that start (closed loop) or are scheduled (open loop) inside the

@@ -186,7 +186,8 @@ const maxPaceStep = 5 * time.Millisecond
 // sees stop soon.
 func (e *engine) dispatch(sched chan<- int64, start int64, interval time.Duration, done chan<- struct{}) {
 	defer close(done)
-	p := newPacer()
+	p := newPacer(e.cfg.PreciseTimer)
+	defer p.close()
 	for i := int64(0); ; i++ {
 		next := start + i*int64(interval)
 		for d := next - e.clk.now(); d > 0; d = next - e.clk.now() {

@@ -74,7 +74,7 @@ func TestValidate(t *testing.T) {
 // TestDispatch checks that the dispatcher emits every slot in order, never
 // before its time, and sees stop during a long sleep.
 func TestDispatch(t *testing.T) {
-	e := &engine{clk: newClock(), stop: make(chan struct{})}
+	e := &engine{cfg: &Config{PreciseTimer: true}, clk: newClock(), stop: make(chan struct{})}
 	sched := make(chan int64, 100)
 	done := make(chan struct{})
 	start := e.clk.now()
@@ -101,7 +101,7 @@ func TestDispatch(t *testing.T) {
 	}
 
 	// At one slot an hour it sleeps in short steps and still stops.
-	e = &engine{clk: newClock(), stop: make(chan struct{})}
+	e = &engine{cfg: &Config{}, clk: newClock(), stop: make(chan struct{})}
 	done = make(chan struct{})
 	go e.dispatch(make(chan int64, 1), e.clk.now()+int64(time.Hour), time.Hour, done)
 	time.Sleep(2 * maxPaceStep)

@@ -4,10 +4,12 @@ package workload
 
 import "time"
 
-// newPacer returns a pacer that sleeps on a Go timer (see pace_linux.go
-// for why Linux does better).
-func newPacer() pacer { return pacer{} }
-
+// pacer sleeps on a Go timer (see pace_linux.go for why Linux does
+// better).
 type pacer struct{}
 
-func (pacer) sleep(d time.Duration) { time.Sleep(d) }
+func newPacer(bool) *pacer { return &pacer{} }
+
+func (*pacer) sleep(d time.Duration) { time.Sleep(d) }
+
+func (*pacer) close() {}

@@ -14,11 +14,13 @@ type Result struct {
 	Sessions    int      `json:"sessions"`
 	Outstanding int      `json:"outstanding"`
 	Rate        float64  `json:"rate,omitempty"`
-	Size        int      `json:"size"`
-	Nodes       int      `json:"nodes,omitempty"`
-	ReadRatio   float64  `json:"read_ratio,omitempty"`
-	WarmupSec   float64  `json:"warmup_s"`
-	WindowSec   float64  `json:"window_s"` // length of the measured window
+	// PreciseTimer: the open-loop dispatcher waited on a timerfd.
+	PreciseTimer bool    `json:"precise_timer,omitempty"`
+	Size         int     `json:"size"`
+	Nodes        int     `json:"nodes,omitempty"`
+	ReadRatio    float64 `json:"read_ratio,omitempty"`
+	WarmupSec    float64 `json:"warmup_s"`
+	WindowSec    float64 `json:"window_s"` // length of the measured window
 
 	Ops        uint64            `json:"ops"`
 	OpsPerSec  float64           `json:"ops_per_sec"`

@@ -17,14 +17,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{
-		Workload:    cfg.Workload,
-		Addrs:       cfg.Addrs,
-		Mode:        "special",
-		Sessions:    cfg.Sessions,
-		Outstanding: cfg.Outstanding,
-		Rate:        cfg.Rate,
-		Size:        cfg.Size,
-		WarmupSec:   cfg.Warmup.Seconds(),
+		Workload:     cfg.Workload,
+		Addrs:        cfg.Addrs,
+		Mode:         "special",
+		Sessions:     cfg.Sessions,
+		Outstanding:  cfg.Outstanding,
+		Rate:         cfg.Rate,
+		PreciseTimer: cfg.PreciseTimer && cfg.Rate > 0,
+		Size:         cfg.Size,
+		WarmupSec:    cfg.Warmup.Seconds(),
 	}
 	if needsNodes(cfg.Workload) {
 		res.Nodes = cfg.Nodes

@@ -18,7 +18,7 @@ import (
 // raised the p99 (bench/TARGETS.md), so the published runs keep the Go
 // timer they were made with. (Sleeping in nanosleep on a locked thread
 // was as precise when idle but worse under load: the thread waited for a
-// P after each sleep, and get at 15,000/s saw p99s of 20-70 ms.)
+// P after each sleep, and get at 15,000/s saw p99s of 20-80 ms.)
 
 // Linux constants (linux/timerfd.h, linux/time.h).
 const (

@@ -265,13 +265,25 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	// The state loop must consume Committed before raft elects itself: it
 	// campaigns only after applying its whole log.
 	srv.Start()
+	replayTo := func() (uint64, error) { return rn.Status().GetCommit(), nil }
 	if ens == nil {
 		if err := rn.WaitLeader(ctx); err != nil {
 			n.Close()
 			return nil, fmt.Errorf("wait for leadership: %w", err)
 		}
+		// The log may end in entries that were durable, applied and
+		// acknowledged before a crash while the commit index on disk
+		// (written lazily) lags them. They count as committed only once
+		// the new term's first entry commits; ReadIndex waits for that, so
+		// every acknowledged write is replayed before a client connects.
+		replayTo = func() (uint64, error) { return rn.ReadIndex(ctx) }
 	}
-	if err := n.waitReplay(ctx, rn.Status().GetCommit()); err != nil {
+	to, err := replayTo()
+	if err != nil {
+		n.Close()
+		return nil, fmt.Errorf("find the end of the log to replay: %w", err)
+	}
+	if err := n.waitReplay(ctx, to); err != nil {
 		n.Close()
 		return nil, err
 	}

@@ -156,6 +156,7 @@ func (c Config) raftConfig() *raft.Config {
 		PreVote:                   true,
 		StepDownOnRemoval:         true,
 		ReadOnlyOption:            raft.ReadOnlySafe,
+		AsyncStorageWrites:        true,
 		Logger:                    raftLogger{l: c.Logger},
 	}
 }

@@ -9,12 +9,12 @@ import (
 )
 
 // TestEnqueueCommitsInOrderSharingOnePersist: entries enqueued while the
-// loop persists an earlier one commit in enqueue order, all in the next
-// Save, and none is refused.
+// storage persists an earlier one commit in enqueue order, all in the
+// next Save, and none is refused.
 func TestEnqueueCommitsInOrderSharingOnePersist(t *testing.T) {
 	st := newGatedStorage(t, "first")
 	n := startStandalone(t, Config{Storage: st})
-	t.Cleanup(st.open) // runs before Close: never leave the loop stuck in Save
+	t.Cleanup(st.open) // runs before Close: never leave the appender stuck in Save
 	rec := record(n, true)
 	failed := make(chan error, 1)
 	fail := func(err error) {
@@ -25,7 +25,7 @@ func TestEnqueueCommitsInOrderSharingOnePersist(t *testing.T) {
 	}
 
 	n.Enqueue([]byte("first"), fail)
-	<-st.entered // the loop is now blocked persisting "first"
+	<-st.entered // the appender is now blocked persisting "first"
 	before := st.saves()
 	const count = 2500 // more than one MsgProp's worth (maxQueuedBatch)
 	want := []string{"first"}
@@ -33,6 +33,7 @@ func TestEnqueueCommitsInOrderSharingOnePersist(t *testing.T) {
 		want = append(want, fmt.Sprintf("queued-%04d", i))
 		n.Enqueue([]byte(want[len(want)-1]), fail)
 	}
+	settle(t, n) // every entry is in an append waiting for the storage
 	st.open()
 	waitFor(t, "all entries committed", 500, func() bool { return len(rec.normalData()) == count+1 })
 	if got := rec.normalData(); !slices.Equal(got, want) {

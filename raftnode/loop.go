@@ -24,14 +24,8 @@ const maxQueuedBatch = 1024
 // pending ReadIndex requests. Nothing else touches it; other goroutines
 // reach it through the Node's channels.
 type loop struct {
-	// term and vote as last persisted: a Ready that changes neither may
-	// send a leader's messages before its entries are durable.
-	term, vote uint64
-	// stable is the index of the last entry known durable in storage:
-	// committed entries up to it can reach the consumer while the next
-	// entries are persisted.
-	stable    uint64
 	n         *Node
+	app       *appender     // persists the Readies' MsgStorageAppends
 	spare     []queuedEntry // proposeQueued's buffer for the queue's next entries
 	rn        *raft.RawNode
 	storage   Storage
@@ -45,7 +39,6 @@ type loop struct {
 	campaign   bool // campaign once the bootstrap entries are applied
 	// confState is the membership after the last applied conf change.
 	confState *raftpb.ConfState
-	onStorage func(error)
 	deliverFn func(context.Context, Batch) error // Config.Deliver
 }
 
@@ -58,7 +51,7 @@ type readRequest struct {
 func newLoop(n *Node, rn *raft.RawNode, cfg Config, cs *raftpb.ConfState) *loop {
 	return &loop{
 		confState:  cs,
-		onStorage:  cfg.OnStorage,
+		app:        newAppender(cfg),
 		deliverFn:  cfg.Deliver,
 		n:          n,
 		rn:         rn,
@@ -74,8 +67,8 @@ func newLoop(n *Node, rn *raft.RawNode, cfg Config, cs *raftpb.ConfState) *loop 
 
 // run is the raft goroutine. It alternates between handling every pending
 // Ready and waiting for the next input (tick, proposals, peer messages,
-// requests), so inputs that queue up while a Ready is being persisted are
-// all folded into the next one.
+// persisted appends, requests), so inputs that queue up while a Ready is
+// handled are all folded into the next one.
 func (l *loop) run(ctx context.Context) {
 	defer l.finish()
 	ticker := time.NewTicker(l.tick)
@@ -84,20 +77,25 @@ func (l *loop) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		// Entries queued while the last Ready was handled join the next
-		// one, so their persist starts now, while the entries that Ready
-		// committed are applied, instead of after.
+		// Entries queued and appends persisted while the last Ready was
+		// handled join the next one: new entries start their persist and
+		// replication now, and what the persisted appends committed is
+		// delivered in the same Ready.
 		select {
 		case <-l.n.queue.wake:
 			l.proposeQueued()
 		default:
 		}
+		select {
+		case <-l.app.wake:
+			if !l.onPersisted(ctx) {
+				return
+			}
+		default:
+		}
 		if l.rn.HasReady() {
 			if err := l.handleReady(ctx); err != nil {
-				if ctx.Err() == nil {
-					l.n.err = err
-					l.log.Error("raft loop stopped", "err", err)
-				}
+				l.fail(ctx, err)
 				return
 			}
 			continue
@@ -116,12 +114,25 @@ func (l *loop) run(ctx context.Context) {
 			l.drainProposals()
 		case <-l.n.queue.wake:
 			l.proposeQueued()
+		case <-l.app.wake:
+			if !l.onPersisted(ctx) {
+				return
+			}
 		case m := <-l.n.recvc:
 			l.step(m)
 			l.drainMessages()
 		case f := <-l.n.funcc:
 			f(l)
 		}
+	}
+}
+
+// fail records the error that stops the loop, unless the loop is stopping
+// anyway.
+func (l *loop) fail(ctx context.Context, err error) {
+	if ctx.Err() == nil {
+		l.n.err = err
+		l.log.Error("raft loop stopped", "err", err)
 	}
 }
 
@@ -138,98 +149,101 @@ func (l *loop) finish() {
 	close(l.n.commitc)
 }
 
-// handleReady processes one Ready in the order raft's doc.go prescribes:
-// persist (snapshot, then HardState and entries), send messages (a leader
-// sends first, see doc.go), hand the installed snapshot and the committed
-// entries to the consumer, Advance.
+// handleReady processes one Ready in raft's asynchronous storage mode
+// (etcd raft's doc.go, "Usage with Asynchronous Storage Writes"): messages
+// to peers go out at once; the MsgStorageAppend (snapshot, HardState,
+// entries) goes to the appender, whose persisted messages come back through
+// onPersisted; the MsgStorageApply's committed entries, which raft hands
+// out only once they are durable here, go to the consumer, and its
+// response goes back to raft. ReadStates resolve their callers.
 func (l *loop) handleReady(ctx context.Context) error {
 	rd := l.rn.Ready()
 	if rd.SoftState != nil {
 		l.n.setSoftState(*rd.SoftState)
 	}
-
-	var installed *raftpb.SnapshotMetadata
-	if !raft.IsEmptySnap(rd.Snapshot) {
-		if err := l.storage.ApplySnapshot(rd.Snapshot); err != nil {
-			return fmt.Errorf("persist snapshot: %w", err)
-		}
-		installed = rd.Snapshot.GetMetadata()
-		l.stable = installed.GetIndex()        // the entries after it are gone
-		l.confState = installed.GetConfState() // raft restored it already
-		l.log.Info("installed snapshot from the leader", "index", installed.GetIndex(), "term", installed.GetTerm())
-	}
-	// Committed entries that are already durable here go to the consumer
-	// before this Ready's persist: they are committed on a quorum that
-	// includes this member's disk, so applying them (and answering their
-	// clients) while the next entries are written promises nothing that is
-	// not yet durable. That overlaps the state loop's apply with the fsync.
-	// Committed entries among this Ready's own (a follower told of a
-	// commit in the same append) wait for the persist, as before.
-	ents := rd.CommittedEntries
-	if installed == nil {
-		n := l.durablePrefix(ents, rd.Entries)
-		if err := l.deliver(ctx, nil, ents[:n]); err != nil {
-			return err
-		}
-		ents = ents[n:]
-	}
-	// A leader sends before persisting, so that its followers write the
-	// same entries while it does (Raft thesis 10.2.1; etcd raft's doc.go:
-	// messages may go out while the entries of their own Ready are being
-	// persisted, once the latest term and vote are durable). A commit
-	// still needs a quorum of durable copies (the leader's own counts from
-	// Advance), and nothing reaches the consumer before the entry it
-	// carries is durable here.
-	early := installed == nil && l.n.isLeader.Load() && !l.termOrVoteChanges(rd.HardState)
-	if early && len(rd.Messages) > 0 && l.transport != nil {
-		l.transport.Send(rd.Messages)
-	}
-	if !raft.IsEmptyHardState(rd.HardState) || len(rd.Entries) > 0 {
-		if err := l.save(ctx, rd.HardState, rd.Entries); err != nil {
-			return fmt.Errorf("persist entries: %w", err)
-		}
-		if !raft.IsEmptyHardState(rd.HardState) {
-			l.term, l.vote = rd.HardState.GetTerm(), rd.HardState.GetVote()
-		}
-		if len(rd.Entries) > 0 {
-			l.stable = rd.Entries[len(rd.Entries)-1].GetIndex()
+	var out, appends, applies []*raftpb.Message
+	for _, m := range rd.Messages {
+		switch m.GetTo() {
+		case raft.LocalAppendThread:
+			appends = append(appends, m)
+		case raft.LocalApplyThread:
+			applies = append(applies, m)
+		default:
+			out = append(out, m)
 		}
 	}
-	if !early && len(rd.Messages) > 0 && l.transport != nil {
-		l.transport.Send(rd.Messages)
+	if len(out) > 0 && l.transport != nil {
+		l.transport.Send(out)
 	}
-
+	for _, m := range appends {
+		select {
+		case l.app.in <- m:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	for _, rs := range rd.ReadStates {
 		if req, ok := l.reads[string(rs.RequestCtx)]; ok {
 			delete(l.reads, string(rs.RequestCtx))
 			req.result <- rs.Index
 		}
 	}
-
-	if err := l.deliver(ctx, installed, ents); err != nil {
-		return err
-	}
-	l.rn.Advance(rd)
-	if t, ok := l.storage.(Trimmer); ok && len(rd.CommittedEntries) > 0 {
-		t.Trim(rd.CommittedEntries[len(rd.CommittedEntries)-1].GetIndex())
+	for _, m := range applies {
+		ents := m.GetEntries()
+		if err := l.deliver(ctx, nil, ents); err != nil {
+			return err
+		}
+		l.stepLocal(m.GetResponses())
+		if t, ok := l.storage.(Trimmer); ok && len(ents) > 0 {
+			t.Trim(ents[len(ents)-1].GetIndex())
+		}
 	}
 	return nil
 }
 
-// durablePrefix is how many of the committed entries ents are durable in
-// storage before the entries fresh of the same Ready are saved: those up
-// to l.stable and before the first fresh entry (which replaces whatever
-// storage held from its index on).
-func (l *loop) durablePrefix(ents, fresh []*raftpb.Entry) int {
-	limit := l.stable
-	if len(fresh) > 0 {
-		limit = min(limit, fresh[0].GetIndex()-1)
+// onPersisted takes the appends the appender made durable and delivers
+// their responses: to raft (the append's own acknowledgement, a leader's
+// self-acknowledgement, its vote for itself) or to the peers they are for
+// (a follower's acknowledgement, a vote), which were held back until what
+// they promise was on disk. An installed snapshot goes to the consumer
+// first. It reports false, having recorded the error, when the appender
+// stopped on a storage error.
+func (l *loop) onPersisted(ctx context.Context) bool {
+	done, err := l.app.take()
+	var out []*raftpb.Message
+	for _, m := range done {
+		if snap := m.GetSnapshot(); !raft.IsEmptySnap(snap) {
+			installed := snap.GetMetadata()
+			l.confState = installed.GetConfState() // raft restored it already
+			l.log.Info("installed snapshot from the leader", "index", installed.GetIndex(), "term", installed.GetTerm())
+			if err := l.deliver(ctx, installed, nil); err != nil {
+				l.fail(ctx, err)
+				return false
+			}
+		}
+		for _, r := range m.GetResponses() {
+			if r.GetTo() == l.n.id {
+				l.step(r)
+			} else {
+				out = append(out, r)
+			}
+		}
 	}
-	n := 0
-	for n < len(ents) && ents[n].GetIndex() <= limit {
-		n++
+	if len(out) > 0 && l.transport != nil {
+		l.transport.Send(out)
 	}
-	return n
+	if err != nil {
+		l.fail(ctx, fmt.Errorf("persist: %w", err))
+		return false
+	}
+	return true
+}
+
+// stepLocal hands raft the responses of a local storage message.
+func (l *loop) stepLocal(ms []*raftpb.Message) {
+	for _, m := range ms {
+		l.step(m)
+	}
 }
 
 // deliver applies the conf changes among ents to raft and hands ents, with
@@ -252,52 +266,6 @@ func (l *loop) deliver(ctx context.Context, installed *raftpb.SnapshotMetadata, 
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-}
-
-// termOrVoteChanges reports whether persisting hs changes the term or the
-// vote.
-func (l *loop) termOrVoteChanges(hs *raftpb.HardState) bool {
-	return !raft.IsEmptyHardState(hs) && (hs.GetTerm() != l.term || hs.GetVote() != l.vote)
-}
-
-// Backoff between retries of a temporarily failing Save.
-const (
-	minSaveRetry = 50 * time.Millisecond
-	maxSaveRetry = 2 * time.Second
-)
-
-// save persists hs and ents, retrying a temporary failure until it passes
-// or ctx ends. Nothing is sent or applied meanwhile: raft's Ready stays
-// unacknowledged, so no entry is acknowledged before it is durable.
-func (l *loop) save(ctx context.Context, hs *raftpb.HardState, ents []*raftpb.Entry) error {
-	err := l.storage.Save(hs, ents)
-	if err == nil || !errors.Is(err, ErrTemporary) {
-		return err
-	}
-	l.log.Error("storage full or failing; writes wait and are retried", "err", err)
-	if l.onStorage != nil {
-		l.onStorage(err)
-	}
-	wait := minSaveRetry
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-		err = l.storage.Save(hs, ents)
-		switch {
-		case err == nil:
-			l.log.Warn("storage recovered; writes resume")
-			if l.onStorage != nil {
-				l.onStorage(nil)
-			}
-			return nil
-		case !errors.Is(err, ErrTemporary):
-			return err
-		}
-		wait = min(2*wait, maxSaveRetry)
 	}
 }
 

@@ -105,3 +105,22 @@ func (r *recorder) indexOf(data string) uint64 {
 	}
 	return 0
 }
+
+// settle returns once the loop has proposed everything Enqueue queued
+// before the call and handled the Readies that produced: the loop answers
+// a request only when no Ready is pending, and checks the queue before
+// each Ready, so the second of two requests comes after both.
+func settle(t *testing.T, n *Node) {
+	t.Helper()
+	for range 2 {
+		ran := make(chan struct{})
+		if err := n.do(testCtx(t, 5*time.Second), func(*loop) { close(ran) }); err != nil {
+			t.Fatalf("settle: %v", err)
+		}
+		select {
+		case <-ran:
+		case <-time.After(5 * time.Second):
+			t.Fatal("settle: the loop did not answer")
+		}
+	}
+}

@@ -163,15 +163,12 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		stateCh: make(chan struct{}),
 	}
 	n.readSeq.Store(uint64(time.Now().UnixNano()))
-	hs, cs, err := cfg.Storage.InitialState()
+	_, cs, err := cfg.Storage.InitialState()
 	if err != nil {
 		return nil, fmt.Errorf("read storage: %w", err)
 	}
 	l := newLoop(n, rn, cfg, cs)
-	l.term, l.vote = hs.GetTerm(), hs.GetVote()
-	if l.stable, err = cfg.Storage.LastIndex(); err != nil {
-		return nil, fmt.Errorf("read storage: %w", err)
-	}
+	n.g.Go(l.app.run)
 	n.g.Go(l.run)
 
 	if cfg.standalone() && !cfg.NoLeaderWait {

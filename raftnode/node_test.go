@@ -126,17 +126,20 @@ func (s *gatedStorage) saves() int {
 	return s.entrySaves
 }
 
-func TestProposalsQueuedDuringPersistShareOneReady(t *testing.T) {
+// TestAppendsQueuedDuringPersistShareOneSave: entries proposed while the
+// storage is busy persisting are appended by one Save (one fsync) once it
+// is done, however many Readies they came in.
+func TestAppendsQueuedDuringPersistShareOneSave(t *testing.T) {
 	st := newGatedStorage(t, "first")
 	n := startStandalone(t, Config{Storage: st})
-	t.Cleanup(st.open) // runs before Close: never leave the loop stuck in Save
+	t.Cleanup(st.open) // runs before Close: never leave the appender stuck in Save
 	rec := record(n, true)
 	ctx := testCtx(t, 5*time.Second)
 
 	if err := n.Propose(ctx, []byte("first")); err != nil {
 		t.Fatalf("propose first: %v", err)
 	}
-	<-st.entered // the loop is now blocked persisting "first"
+	<-st.entered // the appender is now blocked persisting "first"
 	before := st.saves()
 
 	const count = 100
@@ -145,15 +148,17 @@ func TestProposalsQueuedDuringPersistShareOneReady(t *testing.T) {
 	for i := range count {
 		wg.Go(func() { errs <- n.Propose(ctx, fmt.Appendf(nil, "batched-%d", i)) })
 	}
-	waitFor(t, "proposals queued", 500, func() bool { return len(n.propc) == count })
-	st.open()
-	wg.Wait()
+	wg.Wait() // every proposal is in raft's log: the loop is not blocked by the persist
 	close(errs)
 	for err := range errs {
 		if err != nil {
 			t.Fatalf("propose: %v", err)
 		}
 	}
+	if got := rec.normalData(); len(got) != 0 {
+		t.Fatalf("delivered %q before it was persisted", got)
+	}
+	st.open()
 	waitFor(t, "batch committed", 500, func() bool { return len(rec.normalData()) == count+1 })
 	if got := st.saves() - before; got > 1 {
 		t.Fatalf("%d proposals queued during one persist took %d more Saves, want 1", count, got)

@@ -188,9 +188,10 @@ const handOverTimeout = 5 * time.Second
 // their clients see ConnectionLoss when the connection closes.
 func (n *Node) Shutdown(ctx context.Context) error {
 	if n.ens != nil && n.raft.IsLeader() {
-		// Bounded on its own, so that a hand-over that cannot happen (a
-		// leader stuck persisting to a full disk, say) leaves the rest of
-		// ctx to the snapshot and the close.
+		// Bounded on its own, so that a hand-over that cannot happen (no
+		// follower caught up, or a raft loop held back by a state loop that
+		// does not take its batches) leaves the rest of ctx to the
+		// snapshot and the close.
 		hctx, cancel := context.WithTimeout(ctx, handOverTimeout)
 		to, err := n.raft.HandOver(hctx, 0)
 		cancel()

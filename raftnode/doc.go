@@ -12,49 +12,53 @@
 // verdict (for example no leader) instead of blocking, and keeps the Ready
 // handling visible in one function (loop.go, handleReady).
 //
-// Each Ready is handled, in this order, as etcd raft's doc.go prescribes:
+// raft runs in its asynchronous storage mode (raft.Config.AsyncStorageWrites;
+// etcd raft's doc.go, "Usage with Asynchronous Storage Writes"): persisting
+// happens on a second goroutine, the appender (append.go), so the loop
+// never waits for an fsync. Each Ready is handled like this:
 //
 //  1. SoftState changes are published (IsLeader, Leader).
-//  2. Committed entries already durable in this member's storage (up to
-//     the last entry a Save returned for, and before this Ready's own
-//     entries) go to the consumer, with the conf changes among them applied
-//     to raft first (ApplyConfChange). They are committed on a quorum that
-//     includes this disk, so the consumer may apply them and answer their
-//     clients while step 3 persists the entries after them: the state
-//     loop's apply overlaps the fsync, as etcd's server overlaps them.
-//  3. Persist: Storage.ApplySnapshot(snapshot), if any, then
-//     Storage.Save(hardState, entries), if either is non-empty. Save
-//     returns only once they are durable.
-//  4. Send: Transport.Send(messages) — after step 3, so no vote or append
-//     acknowledgement leaves before the state it promises is durable. A
-//     leader whose Ready changes neither term nor vote sends before step 3
-//     instead: its appends reach the followers while it persists the same
-//     entries (Raft thesis 10.2.1, as etcd does). A commit still needs a
-//     quorum of durable copies: the leader's own counts once its persist
-//     returns, and no entry reaches the consumer before it is durable here.
-//  5. ReadStates resolve their ReadIndex callers.
-//  6. The remaining committed entries (a follower told of a commit in the
-//     append that carries the entries; everything after an installed
-//     snapshot) go to the consumer the same way, as one Batch with the
-//     snapshot of step 3 if there was one.
-//  7. Advance.
+//  2. Messages to peers are sent at once (Transport.Send): a leader's
+//     appends reach the followers while it persists the same entries
+//     (Raft thesis 10.2.1). raft holds back every message that promises
+//     durable state (an append acknowledgement, a vote) until step 5.
+//  3. The MsgStorageAppend (a snapshot received from the leader, the
+//     HardState, new entries) goes to the appender, in order.
+//  4. ReadStates resolve their ReadIndex callers. The MsgStorageApply's
+//     committed entries go to the consumer, with the conf changes among
+//     them applied to raft first (ApplyConfChange), and its response goes
+//     back to raft. raft hands out a committed entry only once it is
+//     durable in this member's storage, so nothing reaches the consumer,
+//     and no client hears of a write, before that.
+//  5. Once the appender has made an append durable (Storage.ApplySnapshot,
+//     then Storage.Save), the loop delivers the responses it carries: to
+//     raft itself (which then counts this member's copy toward a commit)
+//     and to the peers they are for (a follower's acknowledgement, a
+//     vote). An installed snapshot goes to the consumer first.
+//
+// So a commit needs a quorum of durable copies, as before, but the loop
+// keeps stepping messages, replicating and delivering while an fsync is
+// in progress: a leader counts its followers' acknowledgements as they
+// arrive, and a follower learns of commits and hands them on, instead of
+// each waiting for its own persist in progress to finish. A quorum that
+// does not include the leader can commit while the leader's disk is
+// slow; the leader's consumer sees the entry once its own copy is durable.
 //
 // A storage error or an undecodable conf change stops the loop; Close then
 // returns that error and every other call returns ErrStopped.
 //
 // Batching. Between two Readies the loop takes every proposal and peer
 // message already queued (up to 512 of each per wake-up) before asking raft
-// for the next Ready, so concurrent proposals that arrive while a Ready is
-// being persisted share the next persist, the next append message per
-// follower and the next committed batch. Nothing in the loop forces one
-// Ready per proposal. Enqueue is the cheaper way in: it appends to a queue
+// for the next Ready. Enqueue is the cheaper way in: it appends to a queue
 // under a mutex and wakes the loop, which proposes everything queued (in
 // MsgProps of up to 1024 entries) whenever it waits for input and before
-// each Ready, so entries queued while one Ready was handled are persisted
-// in the next one, the one that delivers what the last persist committed;
-// nobody waits for the verdict, and a refusal is reported through the
-// entry's callback. The server proposes every write this way, so a write crosses
-// one goroutine boundary (state loop to raft loop) on its way to the log.
+// each Ready; nobody waits for the verdict, and a refusal is reported
+// through the entry's callback. The server proposes every write this way,
+// so a write crosses one goroutine boundary (state loop to raft loop) on
+// its way to the log. The appender takes every append queued while its
+// last Save ran and persists them with one Save (one fsync) when their
+// entries follow each other, so the writes that arrive during an fsync
+// share the next one however many Readies they came in.
 //
 // Timing. The loop calls Tick every Config.TickInterval; ElectionTick and
 // HeartbeatTick are in ticks. PreVote and CheckQuorum are on, so a
@@ -65,7 +69,8 @@
 //
 // # What Committed delivers
 //
-// One or two Batches per Ready (steps 2 and 6), on the Committed channel
+// A Batch per MsgStorageApply (step 4) and per installed snapshot (step 5),
+// on the Committed channel
 // or, when Config.Deliver is set, to Deliver on the loop's goroutine (the
 // node does that, sparing each batch a hand-off between goroutines).
 // Entries holds every committed entry exactly once, in log order: normal
@@ -81,19 +86,20 @@
 // Batch.Snapshot, when set, is a snapshot raft installed from the leader
 // (the member lagged behind the leader's compacted log). It comes in order:
 // after every entry delivered before it, before every entry after its
-// index, and entries in the same Batch follow it. The consumer must then
-// replace its state machine with the snapshot file at Snapshot.Index (the
-// transport stored and verified it before raft saw the snapshot), apply
-// the Batch's entries and report Applied(Batch.Last()). Until it has, the
-// consumer's state is not the log's. raft has already applied the
-// snapshot's membership (ConfState reports it).
+// index. It comes alone, once the appender has recorded it: the entries
+// after it come in later Batches. The consumer must then replace its
+// state machine with the snapshot file at Snapshot.Index (the transport
+// stored and verified it before raft saw the snapshot) and report
+// Applied(Batch.Last()). Until it has, the consumer's state is not the
+// log's. raft has already applied the snapshot's membership (ConfState
+// reports it).
 //
 // # Applied, ReadIndex, WaitApplied
 //
 // The consumer calls Applied(index) after applying entries up to index;
 // WaitApplied(ctx, i) returns once a report >= i arrived. raft itself counts
-// an entry as applied when the loop has handed it to Committed (RawNode's
-// synchronous mode); the consumer's own report is what WaitApplied, and
+// an entry as applied when the loop has handed it to Committed; the
+// consumer's own report is what WaitApplied, and
 // later log compaction, go by.
 //
 // ReadIndex issues raft's ReadIndex with a fresh 16-byte request context
@@ -115,9 +121,10 @@
 // delivered to the consumer: DiskStorage then keeps only KeepInMemory
 // entries behind it in memory and reads older ones, for a lagging
 // follower, back from the WAL.
-// A Save error wrapping ErrTemporary is retried by the loop with backoff
-// (Config.OnStorage hears about it); any other Save error stops the loop,
-// and Done/Err report it. An empty Storage means first start: the
+// A Save error wrapping ErrTemporary is retried by the appender with
+// backoff (Config.OnStorage hears about it), and nothing it and the appends
+// queued behind it promise is acknowledged meanwhile; any other Save error
+// stops the loop, and Done/Err report it. An empty Storage means first start: the
 // group is bootstrapped with Config.Peers. Otherwise the member restarts from
 // it.
 //
@@ -129,8 +136,9 @@
 // Snapshots: the consumer writes its own (package node) and records them
 // with DiskStorage.CreateSnapshot; Config.Applied restarts raft after the
 // one it restored. A snapshot from the leader arrives as a MsgSnap whose
-// file the transport has already stored (package peer); raft's Ready then
-// carries its metadata, which DiskStorage.ApplySnapshot records in the WAL
+// file the transport has already stored (package peer); raft's
+// MsgStorageAppend then carries its metadata, which
+// DiskStorage.ApplySnapshot records in the WAL
 // as the log's new base (wal.InstallSnapshot: entries after it are dead),
 // and Committed hands it to the consumer in a Batch. After that the member
 // restarts only from that snapshot or a newer one: OpenDiskStorage refuses
@@ -143,7 +151,9 @@
 // messages, no proposals. A stalled consumer therefore stalls its member;
 // on a leader, followers stop hearing heartbeats and elect another leader
 // after the election timeout, which is the intended outcome for a member
-// that cannot keep up. Proposals queue (1024) and then block their callers
+// that cannot keep up. The appender takes up to 256 appends ahead of its
+// storage; past that the loop waits for it, so a disk that stalls holds
+// its member back the same way. Proposals queue (1024) and then block their callers
 // until ctx ends (Enqueue's queue is not bounded here: the server bounds
 // it through each connection's requests in flight); nothing blocks forever past its ctx, and Close unblocks
 // everything. Because of this, the goroutine that drains Committed must not
@@ -153,7 +163,8 @@
 //
 // # Goroutines
 //
-// The loop is the package's only long-lived goroutine. It is started through
-// a small helper tied to a context and a WaitGroup; Close cancels the context
-// and waits for it.
+// The loop and its appender are the package's long-lived goroutines. They
+// are started through a small helper tied to a context and a WaitGroup;
+// Close cancels the context and waits for both. An append in progress when
+// Close cancels is not acknowledged.
 package raftnode

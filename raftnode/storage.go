@@ -8,13 +8,17 @@ import (
 	"go.etcd.io/raft/v3/raftpb"
 )
 
-// Storage is where the raft loop persists a Ready and where raft reads its
-// log back. A durable implementation (WAL + snapshot files) plugs in here.
+// Storage is where the raft loop's appender persists what raft asks to
+// persist and where raft reads its log back. A durable implementation (WAL
+// + snapshot files) plugs in here.
 //
-// The loop calls ApplySnapshot and Save only from its own goroutine, in that
-// order within one Ready; raft calls the raft.Storage methods from the same
-// goroutine. Implementations must still tolerate concurrent reads of
-// raft.Storage from other goroutines if they hand the value out elsewhere.
+// The appender calls ApplySnapshot and Save from its own goroutine, one
+// call at a time, in log order (ApplySnapshot before the Save of the same
+// append). raft calls the raft.Storage methods from the loop's goroutine,
+// concurrently with them, so implementations must be safe for that: raft
+// reads an entry from Storage only after the Save that appended it
+// returned, but it may read older entries, Term and the HardState while a
+// Save is in progress.
 type Storage interface {
 	raft.Storage
 	// Save persists hs, when non-nil, and appends ents, discarding any

@@ -4,8 +4,9 @@ import "go.etcd.io/raft/v3/raftpb"
 
 // Transport carries raft messages to other members of the group.
 //
-// Send is called on the raft loop, after the Ready that produced msgs was
-// persisted, so it must not block for long: a real transport queues per
+// Send is called on the raft loop, for a message that promises durable
+// state (an append acknowledgement, a vote) only once that state is
+// persisted; it must not block for long: a real transport queues per
 // peer and drops (then calls Node.ReportUnreachable) rather than waiting.
 // Send takes ownership of the slice; the messages and their entries are
 // shared with raft and must not be modified. Encoding inside Send is the

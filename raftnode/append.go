@@ -51,7 +51,8 @@ func newAppender(cfg Config) *appender {
 }
 
 // take returns the persisted messages in order and the fatal error, if
-// the appender stopped on one.
+// the appender stopped on one; the messages of the Save that failed are
+// not among them.
 func (a *appender) take() ([]*raftpb.Message, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -94,14 +95,15 @@ func (a *appender) run(ctx context.Context) {
 				break more
 			}
 		}
-		err := a.persist(ctx, batch)
-		if err != nil && ctx.Err() != nil {
-			return // stopping: nothing is acknowledged
-		}
-		a.complete(batch, err)
-		if err != nil {
+		if err := a.persist(ctx, batch); err != nil {
+			// Part of the batch may be durable, but none of it is
+			// acknowledged: the loop stops on the error (or is stopping).
+			if ctx.Err() == nil {
+				a.complete(nil, err)
+			}
 			return
 		}
+		a.complete(batch, nil)
 	}
 }
 

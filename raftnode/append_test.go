@@ -2,9 +2,12 @@ package raftnode
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"testing"
+	"time"
 
 	"go.etcd.io/raft/v3/raftpb"
 )
@@ -68,5 +71,60 @@ func TestAppenderCoalesces(t *testing.T) {
 	}
 	if want := []uint64{1, 1, 1, 2, 2, 2}; !slices.Equal(terms, want) {
 		t.Fatalf("terms after the saves %v, want %v", terms, want)
+	}
+}
+
+// failOnIndex is a MemoryStorage whose Save fails for good once it is
+// given the entry at index fail.
+type failOnIndex struct {
+	*MemoryStorage
+	fail uint64
+}
+
+var errDiskGone = errors.New("disk gone")
+
+func (s *failOnIndex) Save(hs *raftpb.HardState, ents []*raftpb.Entry) error {
+	if slices.ContainsFunc(ents, func(e *raftpb.Entry) bool { return e.GetIndex() == s.fail }) {
+		return errDiskGone
+	}
+	return s.MemoryStorage.Save(hs, ents)
+}
+
+// TestAppenderFailureAcknowledgesNothing: when a Save fails for good, the
+// appender hands back the error and none of the messages of that Save, so
+// the loop delivers none of their responses (a follower's acknowledgement
+// of entries that may not be durable); earlier appends come back as usual.
+func TestAppenderFailureAcknowledgesNothing(t *testing.T) {
+	a := newAppender(Config{Storage: &failOnIndex{MemoryStorage: NewMemoryStorage(), fail: 3}, Logger: slog.New(slog.DiscardHandler)})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { defer close(done); a.run(ctx) }()
+	wait := func() ([]*raftpb.Message, error) {
+		t.Helper()
+		select {
+		case <-a.wake:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the appender did not report")
+		}
+		return a.take()
+	}
+	ack := &raftpb.Message{Type: raftpb.MessageType_MsgAppResp.Enum(), To: new(uint64(2))}
+	ok := appendMsg(1, nil, 1, 2)
+	ok.Responses = []*raftpb.Message{ack}
+	a.in <- ok
+	if got, err := wait(); len(got) != 1 || err != nil {
+		t.Fatalf("after a good Save: %d messages, err %v; want 1, nil", len(got), err)
+	}
+	bad := appendMsg(1, nil, 3, 3)
+	bad.Responses = []*raftpb.Message{ack}
+	a.in <- bad
+	if got, err := wait(); len(got) != 0 || !errors.Is(err, errDiskGone) {
+		t.Fatalf("after a failed Save: %d messages, err %v; want 0, %v", len(got), err, errDiskGone)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the appender kept running after a fatal error")
 	}
 }

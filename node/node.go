@@ -187,6 +187,13 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	}
 	cm := newCommitter()
 	rcfg.Deliver = cm.deliver
+	// The last entry the log holds before raft runs: a restarted
+	// standalone server serves only once it has applied up to it (below).
+	logEnd, err := st.disk.LastIndex()
+	if err != nil {
+		st.close()
+		return fail(fmt.Errorf("read the log's end: %w", err))
+	}
 	rn, err := raftnode.Start(ctx, rcfg)
 	if err != nil {
 		st.close()
@@ -274,9 +281,11 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		// The log may end in entries that were durable, applied and
 		// acknowledged before a crash while the commit index on disk
 		// (written lazily) lags them. They count as committed only once
-		// the new term's first entry commits; ReadIndex waits for that, so
-		// every acknowledged write is replayed before a client connects.
-		replayTo = func() (uint64, error) { return rn.ReadIndex(ctx) }
+		// the new term's first entry commits. A group of one commits
+		// every entry it holds, so the server waits for all of them
+		// before a client connects. (ReadIndex does not wait for that in
+		// a group of one: raft answers it with the commit index at once.)
+		replayTo = func() (uint64, error) { return max(logEnd, rn.Status().GetCommit()), nil }
 	}
 	to, err := replayTo()
 	if err != nil {

@@ -61,9 +61,10 @@ type Config struct {
 	MaxUncommittedEntriesSize uint64
 	// Logger receives the loop's and raft's logs; nil discards them.
 	Logger *slog.Logger
-	// OnStorage, when set, is called from the loop with the error when
-	// a Save fails temporarily (the loop then retries it with backoff,
-	// holding everything else back) and with nil once a retry succeeded.
+	// OnStorage, when set, is called from the appender's goroutine with
+	// the error when a Save fails temporarily (it then retries the Save
+	// with backoff, holding back every append queued after it and what
+	// they acknowledge) and with nil once a retry succeeded.
 	OnStorage func(err error)
 	// Deliver, when set, receives every committed Batch instead of the
 	// Committed channel (which then stays empty), in the same order and

@@ -54,8 +54,8 @@ func (s *holdStorage) Save(hs *raftpb.HardState, ents []*raftpb.Entry) error {
 }
 
 // TestCommittedDeliveredWhileNextPersists: an entry that is committed and
-// durable reaches the consumer while the loop persists the entries that
-// came after it, not once that persist returns; an entry reaches the
+// durable reaches the consumer while the appender persists the entries
+// that came after it, not once that persist returns; an entry reaches the
 // consumer only after its own persist.
 func TestCommittedDeliveredWhileNextPersists(t *testing.T) {
 	st := newHoldStorage(t, "first", "second")
@@ -70,7 +70,7 @@ func TestCommittedDeliveredWhileNextPersists(t *testing.T) {
 		t.Fatalf("delivered %q before its persist returned", got)
 	}
 	first.open()
-	<-second.entered // persisting "second", in the Ready that commits "first"
+	<-second.entered // persisting "second"
 	waitFor(t, `"first" delivered while "second" is persisted`, 300, func() bool {
 		return slices.Equal(rec.normalData(), []string{"first"})
 	})

@@ -272,7 +272,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 	// The state loop must consume Committed before raft elects itself: it
 	// campaigns only after applying its whole log.
 	srv.Start()
-	replayTo := func() (uint64, error) { return rn.Status().GetCommit(), nil }
+	var replayTo uint64
 	if ens == nil {
 		if err := rn.WaitLeader(ctx); err != nil {
 			n.Close()
@@ -285,14 +285,9 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Node, error) 
 		// every entry it holds, so the server waits for all of them
 		// before a client connects. (ReadIndex does not wait for that in
 		// a group of one: raft answers it with the commit index at once.)
-		replayTo = func() (uint64, error) { return max(logEnd, rn.Status().GetCommit()), nil }
+		replayTo = logEnd
 	}
-	to, err := replayTo()
-	if err != nil {
-		n.Close()
-		return nil, fmt.Errorf("find the end of the log to replay: %w", err)
-	}
-	if err := n.waitReplay(ctx, to); err != nil {
+	if err := n.waitReplay(ctx, max(replayTo, rn.Status().GetCommit())); err != nil {
 		n.Close()
 		return nil, err
 	}

@@ -193,7 +193,9 @@ func (l *loop) handleReady(ctx context.Context) error {
 		if err := l.deliver(ctx, nil, ents); err != nil {
 			return err
 		}
-		l.stepLocal(m.GetResponses())
+		for _, r := range m.GetResponses() {
+			l.step(r)
+		}
 		if t, ok := l.storage.(Trimmer); ok && len(ents) > 0 {
 			t.Trim(ents[len(ents)-1].GetIndex())
 		}
@@ -237,13 +239,6 @@ func (l *loop) onPersisted(ctx context.Context) bool {
 		return false
 	}
 	return true
-}
-
-// stepLocal hands raft the responses of a local storage message.
-func (l *loop) stepLocal(ms []*raftpb.Message) {
-	for _, m := range ms {
-		l.step(m)
-	}
 }
 
 // deliver applies the conf changes among ents to raft and hands ents, with

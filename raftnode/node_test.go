@@ -158,6 +158,7 @@ func TestAppendsQueuedDuringPersistShareOneSave(t *testing.T) {
 	if got := rec.normalData(); len(got) != 0 {
 		t.Fatalf("delivered %q before it was persisted", got)
 	}
+	settle(t, n) // the Readies of the last proposals are handled too
 	st.open()
 	waitFor(t, "batch committed", 500, func() bool { return len(rec.normalData()) == count+1 })
 	if got := st.saves() - before; got > 1 {

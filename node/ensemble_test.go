@@ -409,6 +409,20 @@ func TestEnsembleSessionMoveClosesOldConnection(t *testing.T) {
 	r2.mustOK("delete", proto.OpDelete, &proto.DeleteRequest{Path: "/moved", Version: -1})
 }
 
+// TestEnsembleUnknownSessionExpiresOnFollower: a reconnect to a session
+// no member knows is checked with the leader (ReadIndex) and then answered
+// as expired, as ZooKeeper answers it, not left hanging.
+func TestEnsembleUnknownSessionExpiresOnFollower(t *testing.T) {
+	c := zktest.StartCluster(t, 3)
+	c.WaitLeader(10 * time.Second)
+	f := c.Followers()[0]
+	r, resp := dialRaw(t, f.Addr, 0x7fff0000deadbeef, make([]byte, 16), 0, 4000)
+	if resp == nil || resp.TimeOut != 0 || resp.SessionID != 0 {
+		t.Fatalf("unknown session on follower %d: %+v", f.ID, resp)
+	}
+	r.expectClosed()
+}
+
 // TestEnsembleObserverServesReadsAndForwardsWrites: an observer (a raft
 // learner) is brought into the group by the leader, serves reads, forwards
 // its clients' writes, and does not vote: with two of three participants

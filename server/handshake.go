@@ -61,7 +61,38 @@ func (s *Server) onConnect(c *conn, req *proto.ConnectRequest, result chan bool)
 		}})
 		return
 	}
+	s.reattach(c, req, timeout, result, false)
+}
+
+// reattach serves a reconnect to an existing session. A session this
+// member does not know may have been created on a member that is ahead of
+// it: a client moving from there must not be told it expired. As
+// ZooKeeper asks the leader before it expires such a session, the first
+// miss waits until this member has applied everything committed when it
+// asks (a ReadIndex, as sync does) and looks again.
+func (s *Server) reattach(c *conn, req *proto.ConnectRequest, timeout int32, result chan bool, synced bool) {
+	if c.closed {
+		result <- false
+		return
+	}
 	sess, ok := s.fsm.Sessions().Get(req.SessionID)
+	if !ok && !synced {
+		s.goFunc(func() {
+			idx, err := s.repl.ReadIndex(s.ctx)
+			s.post(func() {
+				if err != nil {
+					s.log.Warn("cannot check an unknown session with the leader; closing connection",
+						"remote", c.remote, "session", hexID(req.SessionID), "err", err)
+					s.closeConn(c)
+					result <- false
+					return
+				}
+				s.syncs = append(s.syncs, &syncWait{c: c, at: idx, then: func() { s.reattach(c, req, timeout, result, true) }})
+				s.finishSyncs()
+			})
+		})
+		return
+	}
 	if !ok || s.expiring[req.SessionID] || subtle.ConstantTimeCompare(sess.Password, req.Passwd) != 1 {
 		s.log.Info("invalid session on reconnect", "remote", c.remote, "session", hexID(req.SessionID), "known", ok)
 		s.pushFrame(c, s.frame(&proto.ConnectResponse{Passwd: make([]byte, 16), ReadOnly: false, HasReadOnly: req.HasReadOnly}, nil))

@@ -178,6 +178,14 @@ func (s *Server) startSync(c *conn, r *request) {
 func (s *Server) finishSyncs() {
 	keep := s.syncs[:0]
 	for _, w := range s.syncs {
+		if w.then != nil {
+			if w.at > s.applied {
+				keep = append(keep, w)
+			} else {
+				w.then()
+			}
+			continue
+		}
 		if w.req.readIndex > s.applied {
 			keep = append(keep, w)
 			continue

@@ -93,10 +93,14 @@ type pendingConnect struct {
 	proposed    time.Time
 }
 
-// syncWait is a sync waiting until the state loop has applied readIndex.
+// syncWait is a sync waiting until the state loop has applied
+// req.readIndex, or, when then is set, a handshake continuation waiting
+// until it has applied at.
 type syncWait struct {
-	c   *conn
-	req *request
+	c    *conn
+	req  *request
+	at   uint64
+	then func()
 }
 
 // New builds a server; Serve starts it.

@@ -391,8 +391,14 @@ func TestEnsembleLeaderHandsOverOnShutdown(t *testing.T) {
 // closes its old connection.
 func TestEnsembleSessionMoveClosesOldConnection(t *testing.T) {
 	c := zktest.StartCluster(t, 3)
-	c.WaitLeader(10 * time.Second)
+	leader := c.WaitLeader(10 * time.Second)
 	a, b := c.Members[0], c.Members[1]
+	// Until a member hears from the leader it refuses a new session and
+	// closes the connection (a real client would reconnect); this raw
+	// client does not.
+	waitFor(t, "both members to know the leader", func() bool {
+		return a.Node().Leader() == leader.ID && b.Node().Leader() == leader.ID
+	})
 	r1, resp := dialRaw(t, a.Addr, 0, nil, 0, 4000)
 	if resp == nil || resp.SessionID == 0 {
 		t.Fatal("no session on the first member")
@@ -414,8 +420,9 @@ func TestEnsembleSessionMoveClosesOldConnection(t *testing.T) {
 // as expired, as ZooKeeper answers it, not left hanging.
 func TestEnsembleUnknownSessionExpiresOnFollower(t *testing.T) {
 	c := zktest.StartCluster(t, 3)
-	c.WaitLeader(10 * time.Second)
+	leader := c.WaitLeader(10 * time.Second)
 	f := c.Followers()[0]
+	waitFor(t, "the follower to know the leader", func() bool { return f.Node().Leader() == leader.ID })
 	r, resp := dialRaw(t, f.Addr, 0x7fff0000deadbeef, make([]byte, 16), 0, 4000)
 	if resp == nil || resp.TimeOut != 0 || resp.SessionID != 0 {
 		t.Fatalf("unknown session on follower %d: %+v", f.ID, resp)

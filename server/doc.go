@@ -38,10 +38,12 @@
 // timeout; applying it deletes ephemerals, fires their watches and closes the
 // session's connection (at once, queued output dropped, when the session
 // expired; after a flush when the client asked). Reattaching with id and
-// password succeeds while the
-// session is in the replicated table; a wrong password or an unknown session
-// gets ZooKeeper's invalid ConnectResponse (timeout 0) and the connection is
-// closed.
+// password succeeds while the session is in the replicated table. A
+// session this member does not know is looked up again once the member
+// has applied everything committed at that moment (a ReadIndex, as sync
+// does), since it may have been created on a member that is ahead. A wrong
+// password, or a session still unknown after that, gets ZooKeeper's
+// invalid ConnectResponse (timeout 0) and the connection is closed.
 //
 // # Bounds
 //
